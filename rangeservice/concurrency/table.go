@@ -1,0 +1,541 @@
+package concurrency
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/RaduBerinde/btreemap"
+
+	"github.com/meridiandb/meridian/kv"
+)
+
+// Request asks for a lock for a transaction.
+type Request struct {
+	Txn      kv.TxnMeta
+	Span     kv.Span
+	Strength kv.Strength
+}
+
+// WaiterID names a request waiting in the table.
+type WaiterID uint64
+
+// Outcome is what Acquire decided.
+type Outcome uint8
+
+const (
+	// Granted: the lock is held.
+	Granted Outcome = iota + 1
+	// Wait: the request is queued as Decision.Waiter; an Event will say when
+	// it is granted or aborted.
+	Wait
+	// Aborted: the transaction was wounded earlier; Decision.Err says by whom.
+	Aborted
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case Granted:
+		return "granted"
+	case Wait:
+		return "wait"
+	case Aborted:
+		return "aborted"
+	}
+	return fmt.Sprintf("Outcome(%d)", uint8(o))
+}
+
+// Decision is Acquire's answer.
+type Decision struct {
+	Outcome Outcome
+	Waiter  WaiterID // when Wait
+	Err     error    // when Aborted: a *kv.TxnAbortedError
+}
+
+// EventKind says what an Event reports.
+type EventKind uint8
+
+const (
+	// EventGranted: waiting request Waiter now holds its lock.
+	EventGranted EventKind = iota + 1
+	// EventAborted: waiting request Waiter will never be granted; Err
+	// (a *kv.TxnAbortedError) says why.
+	EventAborted
+	// EventWounded: transaction Txn was wounded by By; its locks are gone.
+	EventWounded
+)
+
+// Event reports a change to a request or transaction other than the one the
+// call was about (or, for a request that had to wait, about it later).
+type Event struct {
+	Kind   EventKind
+	Waiter WaiterID
+	Txn    kv.TxnID
+	By     kv.TxnID
+	Err    error
+}
+
+type txnStatus uint8
+
+const (
+	statusPending txnStatus = iota
+	statusCommitting
+	statusAborted
+)
+
+func (s txnStatus) String() string {
+	return [...]string{"pending", "committing", "aborted"}[s]
+}
+
+// txnState is the table's record of one transaction.
+type txnState struct {
+	meta   kv.TxnMeta
+	status txnStatus
+	// abortErr is set when status == statusAborted.
+	abortErr *kv.TxnAbortedError
+	// points holds the strength of each point lock the transaction holds.
+	// Invariant: points[k] == s iff Table.points[k].holders[this] == s.
+	points map[string]kv.Strength
+	// spans are the span locks the transaction holds.
+	// Invariant: each is also in Table.spans.
+	spans []*spanLock
+	// waiters are the transaction's queued requests.
+	// Invariant: each is also in Table.waiters; empty unless pending.
+	waiters map[WaiterID]*waiter
+}
+
+// lspan is a kv.Span in the table's representation (strings, so they can be
+// map and tree keys).
+type lspan struct {
+	start, end string
+	point      bool
+}
+
+func toLSpan(s kv.Span) lspan {
+	if s.IsPoint() {
+		return lspan{start: string(s.Key), point: true}
+	}
+	return lspan{start: string(s.Key), end: string(s.EndKey)}
+}
+
+func (a lspan) String() string {
+	if a.point {
+		return a.start
+	}
+	return "[" + a.start + "," + a.end + ")"
+}
+
+func (a lspan) overlaps(b lspan) bool {
+	switch {
+	case a.point && b.point:
+		return a.start == b.start
+	case a.point:
+		return b.start <= a.start && a.start < b.end
+	case b.point:
+		return a.start <= b.start && b.start < a.end
+	}
+	return a.start < b.end && b.start < a.end
+}
+
+// covers reports whether every key of b is in a.
+func (a lspan) covers(b lspan) bool {
+	switch {
+	case a.point:
+		return b.point && a.start == b.start
+	case b.point:
+		return a.start <= b.start && b.start < a.end
+	}
+	return a.start <= b.start && b.end <= a.end
+}
+
+func incompatible(a, b kv.Strength) bool { return a == kv.LockExclusive || b == kv.LockExclusive }
+
+// pointLock is the set of holders of one key's point locks.
+type pointLock struct {
+	// Invariant: non-empty; if one holder is exclusive it is the only one.
+	holders map[*txnState]kv.Strength
+}
+
+type spanLock struct {
+	txn      *txnState
+	strength kv.Strength
+	span     lspan
+}
+
+type waiter struct {
+	id       WaiterID
+	txn      *txnState
+	span     lspan
+	strength kv.Strength
+}
+
+// Table is the pure lock table. It is not safe for concurrent use: the
+// caller serializes calls (Manager holds a mutex).
+type Table struct {
+	txns   map[kv.TxnID]*txnState
+	points *btreemap.BTreeMap[string, *pointLock]
+	// spans is every span lock, in no order. A scan request checks all of
+	// them; there are few (one per scan of a live transaction).
+	spans []*spanLock
+	// waiters is the wait queue: every waiting request, oldest transaction
+	// first (kv.TxnMeta.Older), then by WaiterID (arrival).
+	// Invariant: no waiter could be granted (process leaves none).
+	waiters []*waiter
+	byID    map[WaiterID]*waiter
+	nextID  WaiterID
+	events  []Event
+}
+
+// NewTable returns an empty lock table.
+func NewTable() *Table {
+	return &Table{
+		txns:   make(map[kv.TxnID]*txnState),
+		points: btreemap.New[string, *pointLock](16, strings.Compare),
+		byID:   make(map[WaiterID]*waiter),
+	}
+}
+
+func (t *Table) txn(meta kv.TxnMeta) *txnState {
+	ts := t.txns[meta.ID]
+	if ts == nil {
+		ts = &txnState{meta: meta, points: make(map[string]kv.Strength), waiters: make(map[WaiterID]*waiter)}
+		t.txns[meta.ID] = ts
+	}
+	return ts
+}
+
+func (t *Table) takeEvents() []Event {
+	ev := t.events
+	t.events = nil
+	return ev
+}
+
+// Acquire asks for req's lock. The returned events concern other requests
+// and transactions (grants after a wound released locks, wounds, aborted
+// waiters).
+func (t *Table) Acquire(req Request) (Decision, []Event) {
+	if req.Strength != kv.LockShared && req.Strength != kv.LockExclusive {
+		panic(fmt.Sprintf("concurrency: Acquire with strength %s", req.Strength))
+	}
+	tx := t.txn(req.Txn)
+	switch tx.status {
+	case statusAborted:
+		return Decision{Outcome: Aborted, Err: tx.abortErr}, nil
+	case statusCommitting:
+		panic(fmt.Sprintf("concurrency: Acquire by committing transaction %s", tx.meta.ID))
+	}
+	sp := toLSpan(req.Span)
+	if t.held(tx, sp, req.Strength) {
+		return Decision{Outcome: Granted}, nil
+	}
+	t.nextID++
+	w := &waiter{id: t.nextID, txn: tx, span: sp, strength: req.Strength}
+	// The new request goes behind every waiter of an older transaction.
+	granted, wounded := t.tryGrant(w)
+	var d Decision
+	if granted {
+		d = Decision{Outcome: Granted}
+	} else {
+		pos, _ := slices.BinarySearchFunc(t.waiters, w, cmpWaiters)
+		t.waiters = slices.Insert(t.waiters, pos, w)
+		t.byID[w.id] = w
+		tx.waiters[w.id] = w
+		d = Decision{Outcome: Wait, Waiter: w.id}
+	}
+	if wounded {
+		t.process()
+	}
+	return d, t.takeEvents()
+}
+
+// CancelWait removes a waiting request (its context ended). Requests queued
+// behind it may be granted. Cancelling an unknown (already granted or
+// aborted) waiter is a no-op.
+func (t *Table) CancelWait(id WaiterID) []Event {
+	w := t.byID[id]
+	if w == nil {
+		return nil
+	}
+	t.removeWaiter(w)
+	t.process()
+	return t.takeEvents()
+}
+
+// Check returns the *kv.TxnAbortedError if the transaction was wounded, else
+// nil.
+func (t *Table) Check(id kv.TxnID) error {
+	if tx := t.txns[id]; tx != nil && tx.status == statusAborted {
+		return tx.abortErr
+	}
+	return nil
+}
+
+// BeginCommit marks the transaction as committing, after which it cannot be
+// wounded, or returns its *kv.TxnAbortedError if it already was. The caller
+// applies the writes and then calls Release.
+func (t *Table) BeginCommit(meta kv.TxnMeta) error {
+	tx := t.txn(meta)
+	switch tx.status {
+	case statusAborted:
+		return tx.abortErr
+	case statusPending:
+		if len(tx.waiters) > 0 {
+			panic(fmt.Sprintf("concurrency: BeginCommit of transaction %s with waiting requests", meta.ID))
+		}
+		tx.status = statusCommitting
+	}
+	return nil
+}
+
+// Release forgets the transaction (committed or aborted): its locks are
+// released, its waiting requests (there should be none) aborted, and queued
+// requests it blocked may be granted.
+func (t *Table) Release(id kv.TxnID) []Event {
+	tx := t.txns[id]
+	if tx == nil {
+		return nil
+	}
+	for _, w := range sortedWaiters(tx) {
+		t.removeWaiter(w)
+		t.events = append(t.events, Event{Kind: EventAborted, Waiter: w.id, Txn: id,
+			Err: &kv.TxnAbortedError{Txn: id, Reason: "transaction released while waiting"}})
+	}
+	t.releaseLocks(tx)
+	delete(t.txns, id)
+	t.process()
+	return t.takeEvents()
+}
+
+func cmpWaiters(a, b *waiter) int {
+	if a.txn != b.txn {
+		if a.txn.meta.Older(&b.txn.meta) {
+			return -1
+		}
+		if b.txn.meta.Older(&a.txn.meta) {
+			return 1
+		}
+	}
+	return cmp.Compare(a.id, b.id)
+}
+
+// held reports whether tx already holds a lock covering sp at strength s or
+// stronger.
+func (t *Table) held(tx *txnState, sp lspan, s kv.Strength) bool {
+	if sp.point && tx.points[sp.start] >= s {
+		return true
+	}
+	for _, sl := range tx.spans {
+		if sl.strength >= s && sl.span.covers(sp) {
+			return true
+		}
+	}
+	return false
+}
+
+// conflictingHolders returns the transactions other than tx holding locks
+// that conflict with (sp, s), oldest first.
+func (t *Table) conflictingHolders(tx *txnState, sp lspan, s kv.Strength) []*txnState {
+	var out []*txnState
+	add := func(h *txnState) {
+		if !slices.Contains(out, h) {
+			out = append(out, h)
+		}
+	}
+	checkPoint := func(pl *pointLock) {
+		for h, hs := range pl.holders {
+			if h != tx && incompatible(hs, s) {
+				add(h)
+			}
+		}
+	}
+	if sp.point {
+		if _, pl, ok := t.points.Get(sp.start); ok {
+			checkPoint(pl)
+		}
+	} else {
+		t.points.AscendFunc(btreemap.GE(sp.start), btreemap.LT(sp.end), func(_ string, pl *pointLock) bool {
+			checkPoint(pl)
+			return true
+		})
+	}
+	for _, sl := range t.spans {
+		if sl.txn != tx && incompatible(sl.strength, s) && sl.span.overlaps(sp) {
+			add(sl.txn)
+		}
+	}
+	slices.SortFunc(out, func(a, b *txnState) int {
+		if a.meta.Older(&b.meta) {
+			return -1
+		}
+		return 1
+	})
+	return out
+}
+
+// tryGrant grants w if nothing blocks it, after wounding every conflicting
+// holder younger than w's transaction. The waiters queued ahead of w (those
+// of older transactions, and earlier ones of w's own) block it too. It
+// reports whether w was granted and whether anything was wounded (locks were
+// released, so the queue must be processed again). w may or may not be in
+// the queue.
+func (t *Table) tryGrant(w *waiter) (granted, wounded bool) {
+	tx := w.txn
+	holders := t.conflictingHolders(tx, w.span, w.strength)
+	blocked := false
+	for _, h := range holders {
+		if h.status == statusPending && tx.meta.Older(&h.meta) {
+			t.wound(h, tx)
+			wounded = true
+			continue
+		}
+		blocked = true
+	}
+	if !blocked {
+		for _, a := range t.waiters {
+			if cmpWaiters(a, w) >= 0 {
+				break
+			}
+			if a.txn != tx && incompatible(a.strength, w.strength) && a.span.overlaps(w.span) {
+				blocked = true
+				break
+			}
+		}
+	}
+	if blocked {
+		return false, wounded
+	}
+	t.grant(tx, w.span, w.strength)
+	return true, wounded
+}
+
+func (t *Table) grant(tx *txnState, sp lspan, s kv.Strength) {
+	if !sp.point {
+		sl := &spanLock{txn: tx, strength: s, span: sp}
+		tx.spans = append(tx.spans, sl)
+		t.spans = append(t.spans, sl)
+		return
+	}
+	_, pl, ok := t.points.Get(sp.start)
+	if !ok {
+		pl = &pointLock{holders: make(map[*txnState]kv.Strength, 1)}
+		t.points.ReplaceOrInsert(sp.start, pl)
+	}
+	s = max(s, pl.holders[tx])
+	pl.holders[tx] = s
+	tx.points[sp.start] = s
+}
+
+func (t *Table) releaseLocks(tx *txnState) {
+	for k := range tx.points {
+		_, pl, _ := t.points.Get(k)
+		delete(pl.holders, tx)
+		if len(pl.holders) == 0 {
+			t.points.Delete(k)
+		}
+	}
+	clear(tx.points)
+	if len(tx.spans) > 0 {
+		t.spans = slices.DeleteFunc(t.spans, func(sl *spanLock) bool { return sl.txn == tx })
+		tx.spans = nil
+	}
+}
+
+func (t *Table) removeWaiter(w *waiter) {
+	delete(t.byID, w.id)
+	delete(w.txn.waiters, w.id)
+	if i := slices.Index(t.waiters, w); i >= 0 {
+		t.waiters = slices.Delete(t.waiters, i, i+1)
+	}
+}
+
+// wound aborts the pending transaction h on behalf of the older by.
+func (t *Table) wound(h, by *txnState) {
+	h.status = statusAborted
+	h.abortErr = &kv.TxnAbortedError{Txn: h.meta.ID, By: by.meta.ID,
+		Reason: fmt.Sprintf("wounded by older transaction %s (priority %d < %d)", by.meta.ID, by.meta.Priority, h.meta.Priority)}
+	t.events = append(t.events, Event{Kind: EventWounded, Txn: h.meta.ID, By: by.meta.ID, Err: h.abortErr})
+	t.releaseLocks(h)
+	for _, w := range sortedWaiters(h) {
+		t.removeWaiter(w)
+		t.events = append(t.events, Event{Kind: EventAborted, Waiter: w.id, Txn: h.meta.ID, By: by.meta.ID, Err: h.abortErr})
+	}
+}
+
+func sortedWaiters(tx *txnState) []*waiter {
+	ws := make([]*waiter, 0, len(tx.waiters))
+	for _, w := range tx.waiters {
+		ws = append(ws, w)
+	}
+	slices.SortFunc(ws, func(a, b *waiter) int { return cmp.Compare(a.id, b.id) })
+	return ws
+}
+
+// process grants every waiter that can be granted, in queue order, and
+// re-establishes the invariant on t.waiters. A waiter is granted when no
+// holder conflicts (after it wounded the younger ones) and no waiter ahead of
+// it conflicts. A wound releases locks and removes waiters, so the pass
+// restarts after one.
+func (t *Table) process() {
+	for restart := true; restart; {
+		restart = false
+		for i := 0; i < len(t.waiters); i++ {
+			w := t.waiters[i]
+			granted, wounded := t.tryGrant(w)
+			if granted {
+				t.removeWaiter(w)
+				t.events = append(t.events, Event{Kind: EventGranted, Waiter: w.id, Txn: w.txn.meta.ID})
+				i--
+			}
+			if wounded {
+				restart = true
+				break
+			}
+		}
+	}
+}
+
+// TxnNamer names transactions in String's output.
+type TxnNamer func(kv.TxnID) string
+
+// String dumps the table: locks by key, span locks, the wait queue and
+// transactions that are not pending. Deterministic, for tests and debugging.
+func (t *Table) String() string { return t.Format(kv.TxnID.String) }
+
+// Format is String with transactions named by name.
+func (t *Table) Format(name TxnNamer) string {
+	var b strings.Builder
+	holderList := func(m map[*txnState]kv.Strength) string {
+		var hs []string
+		for h, s := range m {
+			hs = append(hs, name(h.meta.ID)+":"+s.String())
+		}
+		slices.Sort(hs)
+		return strings.Join(hs, " ")
+	}
+	t.points.AscendFunc(btreemap.Min[string](), btreemap.Max[string](), func(k string, pl *pointLock) bool {
+		fmt.Fprintf(&b, "lock %s: %s\n", k, holderList(pl.holders))
+		return true
+	})
+	var spans []string
+	for _, sl := range t.spans {
+		spans = append(spans, fmt.Sprintf("lock %s: %s:%s\n", sl.span, name(sl.txn.meta.ID), sl.strength))
+	}
+	slices.Sort(spans)
+	b.WriteString(strings.Join(spans, ""))
+	for _, w := range t.waiters {
+		fmt.Fprintf(&b, "wait w%d: %s %s %s\n", w.id, name(w.txn.meta.ID), w.strength, w.span)
+	}
+	var txns []string
+	for _, tx := range t.txns {
+		if tx.status != statusPending {
+			txns = append(txns, fmt.Sprintf("txn %s: %s\n", name(tx.meta.ID), tx.status))
+		}
+	}
+	slices.Sort(txns)
+	b.WriteString(strings.Join(txns, ""))
+	if b.Len() == 0 {
+		return "empty\n"
+	}
+	return b.String()
+}
