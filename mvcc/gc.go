@@ -27,7 +27,7 @@ type GCOptions struct {
 // key to continue from, or nil when the span is done. Reads are made through
 // rw, so a batch sees the deletions of its earlier calls.
 func GC(rw ReadWriter, start, end []byte, threshold clock.Timestamp, opts GCOptions) (resume []byte, err error) {
-	if err := checkKey(rw.Limits(), start); err != nil {
+	if err := checkSpanStart(rw.Limits(), start); err != nil {
 		return nil, err
 	}
 	if err := checkTimestamp(threshold); err != nil {

@@ -86,6 +86,15 @@ func checkKey(l Limits, key []byte) error {
 	return nil
 }
 
+// checkSpanStart checks the start of a span: like a key, except that empty
+// means the beginning of the user key space.
+func checkSpanStart(l Limits, start []byte) error {
+	if len(start) == 0 {
+		return nil
+	}
+	return checkKey(l, start)
+}
+
 func checkTimestamp(ts clock.Timestamp) error {
 	if ts.IsEmpty() {
 		return ErrZeroTimestamp
@@ -237,14 +246,15 @@ func (r *visReader) readKey(p []byte) (val []byte, vts clock.Timestamp, found, t
 
 // Scan returns the values visible at ts of user keys in [start, end), in
 // ascending order (descending with opts.Reverse), stopping at opts.MaxKeys
-// or opts.TargetBytes. A nil end means the end of the user key space.
+// or opts.TargetBytes. An empty start means the first user key, a nil end
+// the end of the user key space.
 //
 // Intents of other transactions at or below the uncertainty limit are all
 // collected and returned together in one *WriteIntentError (with no
 // results); a value in the uncertainty window returns at once.
 func Scan(r Reader, start, end []byte, ts clock.Timestamp, opts ScanOptions) (ScanResult, error) {
 	var res ScanResult
-	if err := checkKey(r.Limits(), start); err != nil {
+	if err := checkSpanStart(r.Limits(), start); err != nil {
 		return res, err
 	}
 	if err := checkTimestamp(ts); err != nil {
@@ -281,16 +291,29 @@ func (res *ScanResult) full(opts ScanOptions) bool {
 		(opts.TargetBytes > 0 && res.NumBytes >= opts.TargetBytes)
 }
 
-func (res *ScanResult) add(p, val []byte, vts clock.Timestamp) {
-	key := unescape(make([]byte, 0, len(p)-3), p[1:len(p)-2])
-	kv := KeyValue{Key: key, Value: append(make([]byte, 0, len(val)), val...), Timestamp: vts}
-	res.KVs = append(res.KVs, kv)
-	res.NumBytes += int64(len(kv.Key) + len(kv.Value))
+// add appends a result. Keys and values are carved from shared slabs to
+// save allocations; each slice is capped (three-index slice) so a caller
+// appending to one cannot overwrite its neighbour.
+func (res *ScanResult) add(slab *[]byte, p, val []byte, vts clock.Timestamp) {
+	need := len(p) + len(val)
+	if cap(*slab)-len(*slab) < need {
+		*slab = make([]byte, 0, max(need, 4<<10))
+	}
+	b := *slab
+	n := len(b)
+	b = unescape(b, p[1:len(p)-2])
+	k := b[n:len(b):len(b)]
+	n = len(b)
+	b = append(b, val...)
+	v := b[n:len(b):len(b)]
+	*slab = b
+	res.KVs = append(res.KVs, KeyValue{Key: k, Value: v, Timestamp: vts})
+	res.NumBytes += int64(len(k) + len(v))
 }
 
 func (r *visReader) scanForward(res *ScanResult, end []byte, opts ScanOptions) error {
 	it := r.it
-	var p, next []byte
+	var p, next, slab []byte
 	valid := it.First()
 	for valid {
 		n, _, err := splitKey(it.Key())
@@ -307,7 +330,7 @@ func (r *visReader) scanForward(res *ScanResult, end []byte, opts ScanOptions) e
 			return err
 		}
 		if found && !tomb && r.intents == nil {
-			res.add(p, val, vts)
+			res.add(&slab, p, val, vts)
 		}
 		// Skip the rest of p's versions: a few Nexts, then a seek.
 		for i := 0; ; i++ {
@@ -331,7 +354,7 @@ func (r *visReader) scanForward(res *ScanResult, end []byte, opts ScanOptions) e
 
 func (r *visReader) scanReverse(res *ScanResult, start []byte, opts ScanOptions) error {
 	it := r.it
-	var p []byte
+	var p, slab []byte
 	valid := it.Last()
 	for valid {
 		n, _, err := splitKey(it.Key())
@@ -353,7 +376,7 @@ func (r *visReader) scanReverse(res *ScanResult, start []byte, opts ScanOptions)
 			return err
 		}
 		if found && !tomb && r.intents == nil {
-			res.add(p, val, vts)
+			res.add(&slab, p, val, vts)
 		}
 		valid = it.SeekLT(p)
 	}
@@ -644,7 +667,7 @@ func ResolveIntent(rw ReadWriter, key []byte, txn TxnMeta, status TxnStatus, ts 
 // It returns the number of intents resolved and, when it stopped early, the
 // key to resume from (nil when done).
 func ResolveIntentRange(rw ReadWriter, start, end []byte, txn TxnMeta, status TxnStatus, ts clock.Timestamp, maxKeys int, ms *MVCCStats) (resolved int, resume []byte, err error) {
-	if err := checkKey(rw.Limits(), start); err != nil {
+	if err := checkSpanStart(rw.Limits(), start); err != nil {
 		return 0, nil, err
 	}
 	keys, resume, err := intentKeys(rw, start, end, txn.ID, maxKeys)
