@@ -30,7 +30,9 @@ type Config struct {
 	MaxKeySize int
 	// MaxValueSize bounds values, in bytes. Default DefaultMaxValueSize.
 	MaxValueSize int
-	// CacheSize is Pebble's block cache size in bytes. Default 8 MiB.
+	// CacheSize is Pebble's block cache size in bytes. Default 64 MiB: with
+	// less, read-before-write on a hot key set missed the cache and spent its
+	// time decompressing blocks (BenchmarkPut: 7.7µs -> 3.9µs per Put).
 	CacheSize int64
 }
 
@@ -42,7 +44,7 @@ func (c *Config) validate() error {
 		c.MaxValueSize = DefaultMaxValueSize
 	}
 	if c.CacheSize == 0 {
-		c.CacheSize = 8 << 20
+		c.CacheSize = 64 << 20
 	}
 	switch {
 	case c.MaxKeySize < 0 || c.MaxValueSize < 0 || c.CacheSize < 0:
