@@ -2,24 +2,25 @@ package main
 
 import (
 	"bytes"
-	"errors"
+	"context"
+	"net"
 	"strings"
 	"testing"
 )
 
-func run(t *testing.T, args ...string) (string, error) {
+func run(t *testing.T, ctx context.Context, args ...string) (string, error) {
 	t.Helper()
 	cmd := newRootCmd()
 	var out bytes.Buffer
 	cmd.SetOut(&out)
 	cmd.SetErr(&out)
 	cmd.SetArgs(args)
-	err := cmd.Execute()
+	err := cmd.ExecuteContext(ctx)
 	return out.String(), err
 }
 
 func TestVersion(t *testing.T) {
-	out, err := run(t, "version")
+	out, err := run(t, context.Background(), "version")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,14 +29,22 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-// Commands whose machinery is missing must refuse clearly, not pretend.
-func TestUnlandedCommandsRefuse(t *testing.T) {
-	for _, args := range [][]string{{"demo"}, {"start", "--store", t.TempDir()}} {
-		if _, err := run(t, args...); !errors.Is(err, errNotSupported) {
-			t.Errorf("%v: got %v, want errNotSupported", args, err)
-		}
-	}
-	if _, err := run(t, "start"); err == nil || errors.Is(err, errNotSupported) {
+func TestStartNeedsStore(t *testing.T) {
+	if _, err := run(t, context.Background(), "start"); err == nil || !strings.Contains(err.Error(), "--store is required") {
 		t.Errorf("start without --store: got %v, want a usage error", err)
+	}
+}
+
+// A taken port is reported with the flag that moves it.
+func TestPortInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, err = run(t, context.Background(), "demo", "--sql-addr", ln.Addr().String(),
+		"--rpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0")
+	if err == nil || !strings.Contains(err.Error(), "already in use") || !strings.Contains(err.Error(), "--sql-addr") {
+		t.Errorf("got %v, want a clear port-in-use error", err)
 	}
 }

@@ -54,9 +54,9 @@ type fakePrepared struct {
 	cols   []sql.Column
 }
 
-func (p *fakePrepared) ParamTypes() []types.T  { return p.params }
-func (p *fakePrepared) Columns() []sql.Column  { return p.cols }
-func (p *fakePrepared) SQL() string            { return p.sql }
+func (p *fakePrepared) ParamTypes() []types.T   { return p.params }
+func (p *fakePrepared) Columns() []sql.Column   { return p.cols }
+func (p *fakePrepared) SQL() string             { return p.sql }
 func (s *fakeSession) TxnStatus() sql.TxnStatus { return s.status }
 func (s *fakeSession) Close(context.Context) error {
 	return nil
