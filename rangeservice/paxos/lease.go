@@ -32,7 +32,7 @@ type readRequest struct {
 // bcastHeartbeat sends a heartbeat round and returns its sequence number.
 func (r *Replica) bcastHeartbeat() uint64 {
 	r.lead.hbSeq++
-	for id := range r.lead.progress {
+	for _, id := range r.peers() {
 		r.send(Message{Type: MsgHeartbeat, To: id, Ballot: r.ballot, Commit: r.commit, Seq: r.lead.hbSeq, SentAt: r.now})
 	}
 	return r.lead.hbSeq

@@ -229,10 +229,12 @@ type SoftState struct {
 
 // Status is a snapshot of a replica's state for tests and debugging.
 type Status struct {
-	ID        ReplicaID
-	State     StateType
-	Leader    ReplicaID
-	Promised  Ballot
+	ID       ReplicaID
+	State    StateType
+	Leader   ReplicaID
+	Promised Ballot
+	// Ballot is the ballot this replica leads or campaigns at.
+	Ballot    Ballot
 	Commit    uint64
 	Applied   uint64
 	LastIndex uint64
@@ -245,7 +247,7 @@ type Status struct {
 
 // Status reports the replica's state.
 func (r *Replica) Status() Status {
-	s := Status{ID: r.id, State: r.state, Leader: r.leader, Promised: r.promised,
+	s := Status{ID: r.id, State: r.state, Leader: r.leader, Promised: r.promised, Ballot: r.ballot,
 		Commit: r.commit, Applied: r.applied, LastIndex: r.log.lastIndex(),
 		Members: slices.Clone(r.log.members()), Now: r.now}
 	if r.state == StateLeader {

@@ -89,7 +89,8 @@ func (r *Replica) tickLeader() {
 	}
 	if r.heartbeatElapsed >= r.cfg.HeartbeatTicks {
 		r.heartbeatElapsed = 0
-		for _, pr := range r.lead.progress {
+		for _, id := range r.peers() {
+			pr := r.lead.progress[id]
 			if pr.next > pr.match+1 && pr.match == pr.lastMatch {
 				pr.stalled++
 				if pr.stalled >= 2 {
@@ -136,8 +137,19 @@ func (r *Replica) appendEntry(e Entry) uint64 {
 	return e.Index
 }
 
-func (r *Replica) bcastAccept() {
+// peers returns the ids of the followers the leader tracks, sorted so
+// that output order is deterministic.
+func (r *Replica) peers() []ReplicaID {
+	ids := make([]ReplicaID, 0, len(r.lead.progress))
 	for id := range r.lead.progress {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func (r *Replica) bcastAccept() {
+	for _, id := range r.peers() {
 		r.sendAccept(id)
 	}
 }
