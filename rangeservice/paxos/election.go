@@ -153,10 +153,10 @@ func (r *Replica) handlePrepare(m Message) {
 		return
 	}
 	if r.promised.Less(m.Ballot) {
+		r.promise(m.Ballot)
 		if r.state != StateFollower || r.leader != None {
 			r.becomeFollower(None)
 		}
-		r.promise(m.Ballot)
 	}
 	r.electionElapsed = 0 // give the candidate time to finish
 	p := r.promiseFor(m.Index)

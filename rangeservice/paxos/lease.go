@@ -62,11 +62,11 @@ func (r *Replica) leaseExpiry() uint64 {
 	if r.state != StateLeader {
 		return 0
 	}
-	s := r.quorumValue(func(pr *progress) uint64 { return pr.ackedSentAt }, r.now)
+	s := r.quorumValue(func(pr *progress) uint64 { return pr.ackedSentAt }, r.now+1)
 	if s == 0 {
 		return 0
 	}
-	return s + uint64(r.cfg.ElectionTicks-r.cfg.LeaseMarginTicks)
+	return s - 1 + uint64(r.cfg.ElectionTicks-r.cfg.LeaseMarginTicks)
 }
 
 // HasLease reports whether this replica is the leader, holds the lease at

@@ -18,7 +18,8 @@ type progress struct {
 	// check-quorum period.
 	recentActive bool
 	// ackedSeq and ackedSentAt are the newest heartbeat this follower
-	// acknowledged: its read-index sequence number and the tick we sent it.
+	// acknowledged: its read-index sequence number and the tick we sent it
+	// plus one (zero: none acknowledged yet).
 	ackedSeq, ackedSentAt uint64
 }
 
@@ -280,7 +281,7 @@ func (r *Replica) handleAcceptResp(m Message) {
 	}
 	if m.Type == MsgHeartbeatResp {
 		pr.ackedSeq = max(pr.ackedSeq, m.Seq)
-		pr.ackedSentAt = max(pr.ackedSentAt, m.SentAt)
+		pr.ackedSentAt = max(pr.ackedSentAt, m.SentAt+1)
 		r.processReads()
 	}
 	if pr.next <= r.log.lastIndex() {

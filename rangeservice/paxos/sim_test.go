@@ -141,4 +141,3 @@ func pct(xs []int, p int) int {
 	}
 	return xs[min(len(xs)-1, len(xs)*p/100)]
 }
-
