@@ -107,8 +107,8 @@ func TestElectionTicks(t *testing.T) {
 			if old == nil {
 				continue
 			}
-			old.restart = 1 << 62
 			s.crash(old)
+			old.restart = 1 << 62 // stays down
 			f := s.ticksUntilLeader(old, 1000)
 			if f < 0 {
 				t.Fatalf("seed %d: no leader after crash", seed)
