@@ -100,8 +100,19 @@ func (r *Report) stat(name string, n int) {
 // Has reports whether an anomaly of the given type was found.
 func (r Report) Has(typ string) bool { return r.Counts[typ] > 0 }
 
-// finish sets Verdict (unless already Unknown) and Summary.
+// severity orders anomaly types in reports: cycles and dirty reads first.
+var severity = map[string]int{G0: 1, G1a: 2, G1b: 3, G1c: 4, GSingle: 5, G2: 6, StrictSerial: 7}
+
+// finish sets Verdict (unless already Unknown) and Summary, and orders the
+// anomalies most severe first.
 func (r *Report) finish() {
+	rank := func(typ string) int {
+		if n, ok := severity[typ]; ok {
+			return n
+		}
+		return len(severity) + 1
+	}
+	sort.SliceStable(r.Anomalies, func(i, j int) bool { return rank(r.Anomalies[i].Type) < rank(r.Anomalies[j].Type) })
 	if len(r.Counts) > 0 {
 		r.Verdict = Invalid
 	} else if r.Verdict == "" {
