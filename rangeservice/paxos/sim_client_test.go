@@ -101,7 +101,7 @@ func (s *sim) submit(c *simClient) {
 			} else {
 				s.stats.indexReads++
 			}
-			n.reads[ctx] = c
+			n.reads[ctx] = readWait{c: c, seq: c.seq, key: c.op.Key}
 		}
 	} else {
 		n.nextID++

@@ -31,13 +31,20 @@ type simNode struct {
 	// maps (client, seq) to the waiting request.
 	props   map[uint64]waitKey
 	waiting map[waitKey]*simClient
-	reads   map[uint64]*simClient
+	reads   map[uint64]readWait
 	// readIdx holds released reads until their index is applied.
 	readIdx []ReadState
 	nextID  uint64
 }
 
 type waitKey struct{ client, seq uint64 }
+
+// readWait is a read parked at a replica until its read index is applied.
+type readWait struct {
+	c   *simClient
+	seq uint64
+	key string
+}
 
 type inflight struct {
 	m  Message
@@ -169,7 +176,7 @@ func (s *sim) boot(n *simNode) {
 		return
 	}
 	n.r, n.kv, n.alive = r, restoreKV(data, applied), true
-	n.props, n.waiting, n.reads, n.readIdx = map[uint64]waitKey{}, map[waitKey]*simClient{}, map[uint64]*simClient{}, nil
+	n.props, n.waiting, n.reads, n.readIdx = map[uint64]waitKey{}, map[waitKey]*simClient{}, map[uint64]readWait{}, nil
 }
 
 func (s *sim) crash(n *simNode) {
@@ -259,9 +266,9 @@ func (s *sim) serveReads(n *simNode) {
 			keep = append(keep, rs)
 			continue
 		}
-		if c := n.reads[rs.Ctx]; c != nil {
+		if w, ok := n.reads[rs.Ctx]; ok {
 			delete(n.reads, rs.Ctx)
-			s.complete(c, c.seq, kvResult{Val: n.kv.Data[c.op.Key]})
+			s.complete(w.c, w.seq, kvResult{Val: n.kv.Data[w.key]})
 		}
 	}
 	n.readIdx = keep

@@ -10,7 +10,7 @@ import (
 
 var (
 	seedFlag  = flag.Int64("seed", -1, "run exactly this simulation seed")
-	seedsFlag = flag.Int("seeds", 0, "number of simulation seeds to run (default 300; 120 under -race)")
+	seedsFlag = flag.Int("seeds", 0, "number of simulation seeds to run (default 400)")
 )
 
 // simOptsFor derives a scenario from the seed: 3 or 5 replicas, message
@@ -20,7 +20,7 @@ func simOptsFor(seed int64) simOpts {
 	rng := rand.New(rand.NewSource(seed ^ 0x5eed))
 	o := simOpts{
 		nodes:      3,
-		ticks:      300,
+		ticks:      600,
 		quietTicks: 400,
 		loss:       []float64{0, 0.02, 0.05, 0.15}[rng.Intn(4)],
 		dup:        []float64{0, 0.02, 0.1}[rng.Intn(3)],
@@ -69,10 +69,7 @@ func TestSimulation(t *testing.T) {
 	}
 	n := *seedsFlag
 	if n == 0 {
-		n = 300
-		if raceEnabled {
-			n = 120
-		}
+		n = 400
 		if testing.Short() {
 			n = 20
 		}
