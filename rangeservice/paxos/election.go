@@ -57,9 +57,13 @@ func maxBallot(a, b Ballot) Ballot {
 // changes state: a replica cut off from the group can keep asking without
 // raising anyone's ballot and so without deposing a healthy leader.
 func (r *Replica) handlePreVote(m Message) {
+	members := r.log.members()
 	grant := r.promised.Less(m.Ballot) && // a prepare at m.Ballot would succeed
 		!r.recentLeaderContact() && // we heard from no leader lately
-		slices.Contains(r.log.members(), m.From) && // the candidate is a member
+		// The candidate is a member as far as we know; a replica that joined
+		// and has not learned any configuration yet cannot tell, and must
+		// answer or a group waiting for its vote would be stuck.
+		(len(members) == 0 || slices.Contains(members, m.From)) &&
 		m.Index >= r.log.snap.Index // and we could answer its prepare
 	r.send(Message{Type: MsgPreVoteResp, To: m.From, Ballot: m.Ballot, Reject: !grant, Promised: r.promised})
 }

@@ -108,6 +108,8 @@ type sim struct {
 	history []historyOp
 	evt     int64
 	quiet   bool
+	// fullTrace keeps the whole trace (when replaying one seed).
+	fullTrace bool
 }
 
 func newSim(seed int64, o simOpts) *sim {
@@ -131,7 +133,7 @@ func newSim(seed int64, o simOpts) *sim {
 func (s *sim) tracef(format string, args ...any) {
 	line := fmt.Sprintf("t=%d ", s.now) + fmt.Sprintf(format, args...)
 	s.trace = append(s.trace, line)
-	if len(s.trace) > 300 {
+	if !s.fullTrace && len(s.trace) > 300 {
 		s.trace = s.trace[len(s.trace)-200:]
 	}
 }

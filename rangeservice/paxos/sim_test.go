@@ -40,6 +40,7 @@ func simOptsFor(seed int64) simOpts {
 func runSeed(t *testing.T, seed int64, total *simStats) {
 	t.Helper()
 	s := newSim(seed, simOptsFor(seed))
+	s.fullTrace = *seedFlag >= 0
 	defer func() {
 		s.stats.ops, s.stats.ballots = len(s.history), len(s.leaders)
 		total.add(s.stats)

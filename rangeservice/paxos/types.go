@@ -71,6 +71,9 @@ func (e Entry) String() string {
 		if e.ClientID != 0 {
 			s += fmt.Sprintf(" c%d/%d", e.ClientID, e.Seq)
 		}
+		if e.ProposalID != 0 {
+			s += fmt.Sprintf(" prop=%d/%d", e.Origin, e.ProposalID)
+		}
 	case EntryConfChange:
 		s += " " + e.Change.String()
 	}
