@@ -32,7 +32,9 @@
 // statement to completion into a buffer held by the portal and pages it out
 // with PortalSuspended; without a limit rows stream straight to the socket.
 // After an error in extended mode every message up to the next Sync is
-// discarded, as PostgreSQL does.
+// discarded, as PostgreSQL does. One difference: outside a transaction
+// block each Execute commits on its own, where PostgreSQL runs the Executes
+// before a Sync as one implicit transaction.
 //
 // Formats: text for every type; binary for int2/int4/int8, float4/float8,
 // bool, bytea, text/varchar/bpchar/name and timestamp (microseconds since

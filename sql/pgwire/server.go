@@ -61,7 +61,6 @@ type Server struct {
 	mu struct {
 		sync.Mutex
 		closed    bool // Shutdown or Close was called; no new connections
-		draining  bool
 		listeners map[net.Listener]struct{}
 		conns     map[*conn]struct{}
 		// keys maps a BackendKeyData process id to its connection; the
@@ -202,7 +201,6 @@ func (s *Server) cancel(pid uint32, secret []byte) {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.mu.closed = true
-	s.mu.draining = true
 	for ln := range s.mu.listeners {
 		_ = ln.Close()
 	}
@@ -238,11 +236,4 @@ func (s *Server) Close() error {
 	s.mu.Unlock()
 	s.wg.Wait()
 	return nil
-}
-
-// draining reports whether Shutdown has begun.
-func (s *Server) draining() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.mu.draining
 }
