@@ -1,0 +1,181 @@
+package sql
+
+import (
+	"github.com/meridiandb/meridian/sql/pgerror"
+	"github.com/meridiandb/meridian/sql/rowenc"
+	"github.com/meridiandb/meridian/sql/types"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+)
+
+// aggList collects the aggregates of a query without GROUP BY; the query
+// then yields one row whose values are the aggregates' results.
+type aggList struct {
+	specs []*aggSpec
+}
+
+type aggSpec struct {
+	fn       string
+	arg      expr // nil for count(*)
+	t        types.T
+	distinct bool
+}
+
+// aggRefExpr reads an aggregate's result from the aggregated row.
+type aggRefExpr struct {
+	idx int
+	t   types.T
+}
+
+func (e *aggRefExpr) typ() types.T { return e.t }
+func (e *aggRefExpr) eval(_ *execCtx, row []rowenc.Value) (rowenc.Value, error) {
+	return row[e.idx], nil
+}
+
+// hasAggregates reports whether any of the nodes contains an aggregate.
+func hasAggregates(nodes ...ast.Node) bool {
+	v := &aggFinder{}
+	for _, n := range nodes {
+		if n != nil {
+			n.Accept(v)
+		}
+	}
+	return v.found
+}
+
+type aggFinder struct{ found bool }
+
+func (v *aggFinder) Enter(n ast.Node) (ast.Node, bool) {
+	if _, ok := n.(*ast.AggregateFuncExpr); ok {
+		v.found = true
+		return n, true
+	}
+	return n, false
+}
+func (v *aggFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+func (p *planner) aggregate(e *ast.AggregateFuncExpr, sc *scope) (expr, error) {
+	if sc.aggs == nil {
+		return nil, pgerror.New(pgerror.CodeGroupingError, "aggregate functions are not allowed here")
+	}
+	if sc.inAgg {
+		return nil, pgerror.New(pgerror.CodeGroupingError, "aggregate function calls cannot be nested")
+	}
+	fn := e.F
+	spec := &aggSpec{fn: fn, distinct: e.Distinct}
+	star := false
+	if fn == "count" && len(e.Args) == 1 {
+		if v, ok := e.Args[0].(ast.ValueExpr); ok && v.GetValue() != nil && !e.Distinct {
+			star = true // count(*) and count(constant)
+		}
+	}
+	if !star {
+		if len(e.Args) != 1 {
+			return nil, pgerror.New(pgerror.CodeUndefinedFunction, "function %s with %d arguments does not exist", fn, len(e.Args))
+		}
+		sc.inAgg = true
+		arg, err := p.compile(e.Args[0], types.Unknown, sc)
+		sc.inAgg = false
+		if err != nil {
+			return nil, err
+		}
+		if arg.typ().OID == types.OIDUnknown {
+			arg = &castExpr{e: arg, to: types.Text}
+		}
+		spec.arg = arg
+	}
+	switch fn {
+	case "count":
+		spec.t = types.Int8
+	case "sum":
+		switch at := spec.arg.typ(); {
+		case at.IsInteger():
+			spec.t = types.Int8
+		case isNumeric(at):
+			spec.t = types.Float8
+		default:
+			return nil, pgerror.New(pgerror.CodeUndefinedFunction, "function sum(%s) does not exist", at.Name())
+		}
+	case "avg":
+		if !isNumeric(spec.arg.typ()) {
+			return nil, pgerror.New(pgerror.CodeUndefinedFunction, "function avg(%s) does not exist", spec.arg.typ().Name())
+		}
+		spec.t = types.Float8
+	case "min", "max":
+		spec.t = spec.arg.typ()
+	default:
+		return nil, pgerror.Unsupported("aggregate " + fn)
+	}
+	sc.aggs.specs = append(sc.aggs.specs, spec)
+	return &aggRefExpr{idx: len(sc.aggs.specs) - 1, t: spec.t}, nil
+}
+
+// run aggregates rows into one row of results.
+func (a *aggList) run(ec *execCtx, rows []scannedRow) ([]rowenc.Value, error) {
+	out := make([]rowenc.Value, len(a.specs))
+	for i, s := range a.specs {
+		var count int64
+		var isum int64
+		var fsum float64
+		var best rowenc.Value
+		seen := map[string]bool{}
+		for _, r := range rows {
+			var v rowenc.Value
+			if s.arg != nil {
+				var err error
+				if v, err = s.arg.eval(ec, r.row); err != nil {
+					return nil, err
+				}
+				if v.IsNull() {
+					continue
+				}
+				if s.distinct {
+					k := string(rowenc.AppendKey(nil, v, rowenc.Ascending))
+					if seen[k] {
+						continue
+					}
+					seen[k] = true
+				}
+			}
+			count++
+			switch s.fn {
+			case "sum", "avg":
+				if v.Kind == rowenc.KindInt && s.fn == "sum" {
+					n := isum + v.I
+					if (isum > 0 && v.I > 0 && n < 0) || (isum < 0 && v.I < 0 && n >= 0) {
+						return nil, outOfRange(types.Int8)
+					}
+					isum = n
+				} else {
+					fsum += toFloat(v)
+				}
+			case "min":
+				if best.IsNull() || compareValues(v, best) < 0 {
+					best = v
+				}
+			case "max":
+				if best.IsNull() || compareValues(v, best) > 0 {
+					best = v
+				}
+			}
+		}
+		switch s.fn {
+		case "count":
+			out[i] = rowenc.Int(count)
+		case "sum":
+			if count > 0 {
+				if s.t.IsInteger() {
+					out[i] = rowenc.Int(isum)
+				} else {
+					out[i] = rowenc.Float(fsum)
+				}
+			}
+		case "avg":
+			if count > 0 {
+				out[i] = rowenc.Float(fsum / float64(count))
+			}
+		default:
+			out[i] = best
+		}
+	}
+	return out, nil
+}

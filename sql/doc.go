@@ -1,0 +1,35 @@
+package sql
+
+// The engine in outline (the package documentation is in api.go):
+//
+//	ExecSimple/Prepare ─▶ front.Parser (PostgreSQL → TiDB dialect, parse)
+//	                   ─▶ planner (names, types, parameter inference, key spans)
+//	                   ─▶ plan.exec over a txn.Txn ─▶ ResultWriter
+//
+// Sessions. A session is idle, open (in BEGIN ... COMMIT) or failed (a
+// statement of the open block failed; everything but COMMIT/ROLLBACK gets
+// 25P02, and COMMIT then rolls back and reports ROLLBACK). Outside a block,
+// consecutive statements of one simple query run in one implicit
+// transaction, whose results are buffered until it commits so that a
+// retryable conflict (txn.ErrRetryable) can be retried invisibly, up to
+// Config.MaxRetries times, with the priority the conflict hands back. In a
+// block, a conflict reaches the client as 40001 and fails the block.
+//
+// Planning reads the catalog through the statement's own transaction (no
+// descriptor cache), so DDL is transactional. Prepare plans in the open
+// block's transaction or in a read-only one, to infer parameter types and
+// result columns; ExecPrepared plans again in the executing transaction.
+//
+// Reads. A WHERE clause is split into conjuncts; equality on every primary
+// key column is a point lookup (Get), equality on a prefix and/or bounds on
+// the next key column is a range scan, anything else a full scan. The whole
+// WHERE is still evaluated on every row read, so the key span only has to
+// be a superset. UPDATE and DELETE read with locks (GetForUpdate, Scan
+// ForUpdate) and compute every new row before writing any; an UPDATE that
+// changes a key deletes all moved rows before inserting them again.
+//
+// Values are rowenc.Values typed by the planner: integer arithmetic is
+// checked against the result type (22003), division by zero is 22012,
+// string literals and parameters take the type their context gives them
+// (a column they are compared with or assigned to), and unconstrained
+// parameters default to text.

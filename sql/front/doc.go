@@ -1,0 +1,48 @@
+// Package front is the PostgreSQL-dialect front of Meridian's SQL layer: a
+// lexer-aware translator from the PostgreSQL spellings clients send to the
+// MySQL-flavoured text the TiDB parser (github.com/pingcap/tidb/pkg/parser)
+// reads, and the per-session Parser that runs both.
+//
+// # What is translated
+//
+// The input is tokenized with PostgreSQL's lexical rules (strings with ''
+// doubling and literal backslashes, E'...' escape strings, "quoted"
+// identifiers, -- and nested /* */ comments, $n parameters), statement by
+// statement, and re-emitted:
+//
+//   - Unquoted identifiers and keywords fold to lower case; quoted ones keep
+//     their case (the TiDB parser, in ANSI_QUOTES mode, keeps "x" as an
+//     identifier). Callers compare names by their original spelling (O).
+//   - $n becomes a ? marker; Result.Params maps the i-th marker to n, so $1
+//     may repeat or come out of order.
+//   - x::type and CAST(x AS type) become meridian_cast(x, 'type') with the
+//     type in canonical form (see CastFunc, TypeName); the operand of :: is
+//     found at token level (identifier chains, literals, parameters,
+//     parenthesised groups, function calls, other casts).
+//   - E'...' becomes an ordinary '...' string with the escapes resolved.
+//   - Column types in CREATE TABLE are PostgreSQL names, emitted as the
+//     MySQL spelling that maps back one to one (TypeFromField); DEFAULT
+//     expressions are parenthesised so any expression parses.
+//   - BEGIN / START TRANSACTION [ISOLATION LEVEL ...] [READ ONLY | READ
+//     WRITE], END, ABORT, COMMIT/ROLLBACK [WORK|TRANSACTION], SET name
+//     {TO|=} value, SET TIME ZONE, RESET, SHOW name | ALL become their
+//     TiDB forms (SET values are passed as one string; SHOW as SHOW SESSION
+//     VARIABLES LIKE 'name').
+//
+// The parser runs with ANSI_QUOTES | NO_BACKSLASH_ESCAPES | PIPES_AS_CONCAT
+// | HIGH_NOT_PRECEDENCE off (PostgreSQL's NOT binds looser than
+// comparisons, as MySQL's default does).
+//
+// # What is refused
+//
+// A construct the front cannot translate faithfully is refused with SQLSTATE
+// 0A000 naming it (dollar quoting, U&'' strings, bit strings, operators
+// PostgreSQL and MySQL read differently such as ^ # ~ && ?, RETURNING, ON
+// CONFLICT, NULLS FIRST/LAST, savepoints, TIMESTAMPTZ, SERIAL, ...), never
+// misparsed. Lexical errors (an unterminated string or comment) are 42601.
+//
+// # Contract
+//
+// Translate is a pure function. A Parser is used by one goroutine (a
+// session); its results do not alias its input.
+package front

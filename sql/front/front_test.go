@@ -1,0 +1,138 @@
+package front
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/meridiandb/meridian/sql/pgerror"
+)
+
+func TestTranslate(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`SELECT 1`, `select 1`},
+		{`SELECT $1, $2`, `select ?, ?`},
+		{`SELECT a FROM "Tab" WHERE "Col" = 'x'`, `select a from "Tab" where "Col" = 'x'`},
+		{`SELECT 'it''s', E'a\nb\'c', 'back\slash'`, "select 'it''s', 'a\nb''c', 'back\\slash'"},
+		{`SELECT x::int`, `select meridian_cast(x, '23')`},
+		{`SELECT t.x::text`, `select meridian_cast(t.x, '25')`},
+		{`SELECT '1'::int8::text`, `select meridian_cast(meridian_cast('1', '20'), '25')`},
+		{`SELECT (a+b)::float8`, `select meridian_cast((a + b), '701')`},
+		{`SELECT f(a, b)::varchar(3)`, `select meridian_cast(f(a, b), '1043:3')`},
+		{`SELECT $1::double precision`, `select meridian_cast(?, '701')`},
+		{`SELECT CAST(x AS character varying(10))`, `select meridian_cast(x, '1043:10')`},
+		{`SELECT 'a::int', "b::c" -- x::y`, `select 'a::int', "b::c"`},
+		{`SELECT /* begin ; end */ 1`, `select 1`},
+		{`END`, `commit`},
+		{`ABORT`, `rollback`},
+		{`COMMIT WORK`, `commit`},
+		{`BEGIN`, `start transaction`},
+		{`BEGIN TRANSACTION ISOLATION LEVEL SERIALIZABLE READ ONLY`, `start transaction read only`},
+		{`START TRANSACTION ISOLATION LEVEL READ COMMITTED, READ WRITE`, `start transaction`},
+		{`SET application_name TO 'psql'`, `set "application_name" = 'psql'`},
+		{`SET search_path = public, "$user"`, `set "search_path" = 'public, $user'`},
+		{`SET extra_float_digits = -3`, `set "extra_float_digits" = '-3'`},
+		{`SET TIME ZONE 'UTC'`, `set "timezone" = 'UTC'`},
+		{`RESET DateStyle`, `set "datestyle" = default`},
+		{`SHOW DateStyle`, `show session variables like 'datestyle'`},
+		{`SHOW ALL`, `show session variables`},
+		{`CREATE TABLE t (id INT8 PRIMARY KEY, s TEXT NOT NULL DEFAULT 'x'::text, b BYTEA, f DOUBLE PRECISION, r REAL, v VARCHAR(5), c CHAR(2), ts TIMESTAMP, ok BOOLEAN DEFAULT true, PRIMARY KEY (id))`,
+			`create table t (id bigint primary key, s text not null default meridian_default(meridian_cast('x', '25')), b longblob, f double, r float, v varchar(5), c char(2), ts datetime(6), ok boolean default meridian_default(true), primary key (id))`},
+		{`CREATE TABLE IF NOT EXISTS "T" (a int2, b float)`, `create table if not exists "T" (a smallint, b double)`},
+		{`SELECT timestamp '2020-01-01'`, `select meridian_cast('2020-01-01', '1114')`},
+	} {
+		stmts, err := Translate(tc.in)
+		if err != nil {
+			t.Errorf("%s: %v", tc.in, err)
+			continue
+		}
+		if len(stmts) != 1 || nospace(stmts[0].SQL) != nospace(tc.want) {
+			t.Errorf("%s:\n got %+v\nwant %s", tc.in, stmts, tc.want)
+		}
+	}
+}
+
+func TestParams(t *testing.T) {
+	stmts, err := Translate(`SELECT $2, $1, $2; SELECT $1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stmts) != 2 || len(stmts[0].Params) != 3 || stmts[0].Params[0] != 2 || stmts[0].Params[1] != 1 || stmts[0].NumParams != 2 || stmts[1].NumParams != 1 {
+		t.Fatalf("%+v", stmts)
+	}
+	p := NewParser()
+	ps, err := p.Parse(`SELECT $2 + $1 FROM t WHERE a = $2`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := []int{ps[0].ParamIndex(ps[0].Markers[0]), ps[0].ParamIndex(ps[0].Markers[1]), ps[0].ParamIndex(ps[0].Markers[2])}; got[0] != 1 || got[1] != 0 || got[2] != 1 {
+		t.Fatalf("param indexes %v", got)
+	}
+}
+
+func TestRefused(t *testing.T) {
+	for _, tc := range []struct{ in, code, msg string }{
+		{`SELECT $$x$$`, pgerror.CodeFeatureNotSupported, "dollar"},
+		{`SELECT a ^ b`, pgerror.CodeFeatureNotSupported, "^"},
+		{`SELECT a # b`, pgerror.CodeFeatureNotSupported, "#"},
+		{`SELECT a ~ 'x'`, pgerror.CodeFeatureNotSupported, "~"},
+		{`SELECT ?`, pgerror.CodeFeatureNotSupported, "?"},
+		{`SELECT a && b`, pgerror.CodeFeatureNotSupported, "&&"},
+		{`SELECT U&'x'`, pgerror.CodeFeatureNotSupported, "Unicode"},
+		{`SELECT B'101'`, pgerror.CodeFeatureNotSupported, "bit string"},
+		{`SELECT x::timestamptz`, pgerror.CodeFeatureNotSupported, "timestamptz"},
+		{`SELECT x::numeric`, pgerror.CodeFeatureNotSupported, "numeric"},
+		{`SELECT x::int[]`, pgerror.CodeFeatureNotSupported, "array"},
+		{`CREATE TABLE t (id SERIAL PRIMARY KEY)`, pgerror.CodeFeatureNotSupported, "serial"},
+		{`CREATE TABLE t (ts TIMESTAMP WITH TIME ZONE)`, pgerror.CodeFeatureNotSupported, "time zone"},
+		{`CREATE TEMP TABLE t (a int)`, pgerror.CodeFeatureNotSupported, "temporary"},
+		{`INSERT INTO t VALUES (1) RETURNING id`, pgerror.CodeFeatureNotSupported, "RETURNING"},
+		{`INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING`, pgerror.CodeFeatureNotSupported, "ON CONFLICT"},
+		{`SELECT a FROM t ORDER BY a NULLS FIRST`, pgerror.CodeFeatureNotSupported, "NULLS"},
+		{`SAVEPOINT s`, pgerror.CodeFeatureNotSupported, "savepoint"},
+		{`ROLLBACK TO SAVEPOINT s`, pgerror.CodeFeatureNotSupported, "savepoint"},
+		{`COPY t FROM STDIN`, pgerror.CodeFeatureNotSupported, "COPY"},
+		{`SET LOCAL x = 1`, pgerror.CodeFeatureNotSupported, "LOCAL"},
+		{`SELECT 'abc`, pgerror.CodeSyntaxError, "unterminated"},
+		{`SELECT "abc`, pgerror.CodeSyntaxError, "unterminated"},
+		{`SELECT /* abc`, pgerror.CodeSyntaxError, "unterminated"},
+		{"SELECT `a`", pgerror.CodeSyntaxError, "syntax"},
+		{`SELECT ::int`, pgerror.CodeSyntaxError, "::"},
+		{`BEGIN ISOLATION LEVEL CHAOS`, pgerror.CodeSyntaxError, "chaos"},
+	} {
+		_, err := Translate(tc.in)
+		if err == nil {
+			t.Errorf("%s: no error", tc.in)
+			continue
+		}
+		pe := pgerror.Flatten(err)
+		if pe.Code != tc.code || !strings.Contains(strings.ToLower(pe.Message), strings.ToLower(tc.msg)) {
+			t.Errorf("%s: got %s %q, want %s containing %q", tc.in, pe.Code, pe.Message, tc.code, tc.msg)
+		}
+	}
+}
+
+func TestParse(t *testing.T) {
+	p := NewParser()
+	for _, q := range []string{
+		`CREATE TABLE t (id INT PRIMARY KEY, s TEXT DEFAULT 'a' || 'b', n INT DEFAULT -1 NOT NULL)`,
+		`SELECT a || b, "Mixed" FROM t WHERE a::int = $1 AND NOT b IS NULL ORDER BY a DESC LIMIT 3 OFFSET 1`,
+		`INSERT INTO t (a, b) VALUES ($1, DEFAULT), (2, 'x')`,
+		`UPDATE t SET a = a + 1 WHERE id = 1`,
+		`BEGIN READ ONLY; COMMIT; END; ROLLBACK`,
+		`SET application_name = 'x'; SHOW application_name; RESET ALL`,
+		`SELECT CAST($1 AS bigint), version(), current_user, current_database(), now(), current_timestamp`,
+		`SELECT * FROM t FOR UPDATE`,
+		`EXPLAIN SELECT * FROM t WHERE id = 1`,
+		`CREATE DATABASE d; DROP DATABASE IF EXISTS d; DROP TABLE IF EXISTS t`,
+		`SELECT count(*), sum(a), min(a), max(a) FROM t`,
+	} {
+		if _, err := p.Parse(q); err != nil {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
+	if _, err := p.Parse(`SELEC 1`); pgerror.Code(err) != pgerror.CodeSyntaxError {
+		t.Errorf("SELEC: %v", err)
+	}
+}
+
+func nospace(s string) string { return strings.ReplaceAll(s, " ", "") }

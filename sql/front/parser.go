@@ -1,0 +1,127 @@
+package front
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/meridiandb/meridian/sql/pgerror"
+	"github.com/pingcap/tidb/pkg/parser"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/format"
+	"github.com/pingcap/tidb/pkg/parser/mysql"
+	"github.com/pingcap/tidb/pkg/parser/test_driver"
+)
+
+// SQLMode is the TiDB parser's mode: "x" is an identifier, backslashes in
+// '...' are literal, || concatenates.
+const SQLMode = mysql.ModeANSIQuotes | mysql.ModeNoBackslashEscapes | mysql.ModePipesAsConcat
+
+// Parsed is one parsed statement.
+type Parsed struct {
+	AST ast.StmtNode
+	// Markers are the statement's ? markers in text order; Markers[i] came
+	// from $Params[i].
+	Markers []*test_driver.ParamMarkerExpr
+	Params  []int
+	// NumParams is the highest $n used.
+	NumParams int
+	// Translated is the text the TiDB parser read.
+	Translated string
+}
+
+// ParamIndex returns the 0-based parameter ($n-1) a marker stands for.
+func (p *Parsed) ParamIndex(m *test_driver.ParamMarkerExpr) int {
+	for i, x := range p.Markers {
+		if x == m {
+			return p.Params[i] - 1
+		}
+	}
+	return -1
+}
+
+// Parser parses PostgreSQL-dialect SQL. One per session; not safe for
+// concurrent use.
+type Parser struct {
+	p *parser.Parser
+}
+
+// NewParser returns a parser.
+func NewParser() *Parser {
+	p := parser.New()
+	p.SetSQLMode(SQLMode)
+	return &Parser{p: p}
+}
+
+// Parse translates and parses sql into its statements.
+func (p *Parser) Parse(sql string) ([]Parsed, error) {
+	stmts, err := Translate(sql)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Parsed, 0, len(stmts))
+	for _, st := range stmts {
+		nodes, _, err := p.p.Parse(st.SQL, "", "")
+		if err != nil {
+			return nil, syntaxFromTiDB(err)
+		}
+		if len(nodes) != 1 {
+			return nil, pgerror.New(pgerror.CodeSyntaxError, "syntax error: expected one statement")
+		}
+		v := &markerCollector{}
+		nodes[0].Accept(v)
+		sort.Slice(v.markers, func(i, j int) bool { return v.markers[i].Offset < v.markers[j].Offset })
+		if len(v.markers) != len(st.Params) {
+			return nil, pgerror.New(pgerror.CodeSyntaxError, "syntax error: parameter markers in an unsupported position")
+		}
+		out = append(out, Parsed{AST: nodes[0], Markers: v.markers, Params: st.Params, NumParams: st.NumParams, Translated: st.SQL})
+	}
+	return out, nil
+}
+
+func syntaxFromTiDB(err error) error {
+	msg := err.Error()
+	// "[parser:1064]You have an error in your SQL syntax; ... near "x" "
+	if i := strings.Index(msg, "near "); i >= 0 {
+		msg = "syntax error at or " + msg[i:]
+	} else if i := strings.Index(msg, "]"); i >= 0 {
+		msg = msg[i+1:]
+	}
+	return pgerror.New(pgerror.CodeSyntaxError, "%s", strings.TrimSpace(msg))
+}
+
+type markerCollector struct {
+	markers []*test_driver.ParamMarkerExpr
+}
+
+func (v *markerCollector) Enter(n ast.Node) (ast.Node, bool) {
+	if m, ok := n.(*test_driver.ParamMarkerExpr); ok {
+		v.markers = append(v.markers, m)
+	}
+	return n, false
+}
+
+func (v *markerCollector) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+// ParseTranslated parses text already in the TiDB dialect the front
+// produces (a stored DEFAULT expression, say). It must hold one statement.
+func (p *Parser) ParseTranslated(sql string) (*Parsed, error) {
+	nodes, _, err := p.p.Parse(sql, "", "")
+	if err != nil {
+		return nil, syntaxFromTiDB(err)
+	}
+	if len(nodes) != 1 {
+		return nil, pgerror.New(pgerror.CodeSyntaxError, "syntax error: expected one statement")
+	}
+	return &Parsed{AST: nodes[0], Translated: sql}, nil
+}
+
+// Restore prints a node back in the dialect ParseTranslated reads.
+func Restore(n ast.Node) (string, error) {
+	var b strings.Builder
+	flags := format.RestoreStringSingleQuotes | format.RestoreNameDoubleQuotes |
+		format.RestoreKeyWordLowercase | format.RestoreStringWithoutCharset
+	if err := n.Restore(format.NewRestoreCtx(flags, &b)); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}

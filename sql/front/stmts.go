@@ -1,0 +1,411 @@
+package front
+
+import (
+	"strings"
+
+	"github.com/meridiandb/meridian/sql/pgerror"
+)
+
+// words reads the lower-case words of toks[i:] while they match.
+func matchWords(toks []token, i int, words ...string) (int, bool) {
+	for _, w := range words {
+		if i >= len(toks) || !toks[i].is(w) {
+			return i, false
+		}
+		i++
+	}
+	return i, true
+}
+
+func unexpected(toks []token, i int) error {
+	return syntaxErr(tokPos(toks, i), "syntax error at or near %s", tokText(toks, i))
+}
+
+// txnModes reads PostgreSQL transaction modes from toks[i:] to the end and
+// reports whether READ ONLY was among them. Every isolation level is
+// accepted: Meridian always runs SERIALIZABLE, which is at least as strong.
+func txnModes(toks []token, i int) (readOnly bool, err error) {
+	for i < len(toks) {
+		if toks[i].kind == tokOp && toks[i].text == "," {
+			i++
+			continue
+		}
+		if j, ok := matchWords(toks, i, "isolation", "level"); ok {
+			i = j
+			switch {
+			case toks[min(i, len(toks)-1)].is("serializable") && i < len(toks):
+				i++
+			default:
+				if j, ok := matchWords(toks, i, "repeatable", "read"); ok {
+					i = j
+				} else if j, ok := matchWords(toks, i, "read", "committed"); ok {
+					i = j
+				} else if j, ok := matchWords(toks, i, "read", "uncommitted"); ok {
+					i = j
+				} else {
+					return false, unexpected(toks, i)
+				}
+			}
+			continue
+		}
+		if j, ok := matchWords(toks, i, "read", "only"); ok {
+			i, readOnly = j, true
+			continue
+		}
+		if j, ok := matchWords(toks, i, "read", "write"); ok {
+			i, readOnly = j, false
+			continue
+		}
+		if j, ok := matchWords(toks, i, "not", "deferrable"); ok {
+			i = j
+			continue
+		}
+		if j, ok := matchWords(toks, i, "deferrable"); ok {
+			i = j
+			continue
+		}
+		return false, unexpected(toks, i)
+	}
+	return readOnly, nil
+}
+
+func (t *translator) begin(toks []token) error {
+	i := 1
+	if toks[0].is("start") {
+		if !(i < len(toks) && toks[i].is("transaction")) {
+			return unexpected(toks, i)
+		}
+		i++
+	} else if i < len(toks) && (toks[i].is("transaction") || toks[i].is("work")) {
+		i++
+	}
+	readOnly, err := txnModes(toks, i)
+	if err != nil {
+		return err
+	}
+	t.raw("start transaction")
+	if readOnly {
+		t.raw("read only")
+	}
+	return nil
+}
+
+func (t *translator) endTxn(toks []token, verb string) error {
+	i := 1
+	if i < len(toks) && (toks[i].is("work") || toks[i].is("transaction")) {
+		i++
+	}
+	if j, ok := matchWords(toks, i, "and", "no", "chain"); ok {
+		i = j
+	}
+	if i < len(toks) {
+		switch {
+		case toks[i].is("and"):
+			return pgerror.Unsupported(strings.ToUpper(verb) + " AND CHAIN")
+		case toks[i].is("to"):
+			return pgerror.Unsupported("savepoints")
+		case toks[i].is("prepared"):
+			return pgerror.Unsupported("two-phase commit statements")
+		}
+		return unexpected(toks, i)
+	}
+	t.raw(verb)
+	return nil
+}
+
+// setValue renders the value list of SET as one string, the way
+// PostgreSQL's flatten_set_variable_args does.
+func setValue(toks []token, i int) (string, error) {
+	var parts []string
+	for i < len(toks) {
+		neg := ""
+		if toks[i].kind == tokOp && (toks[i].text == "-" || toks[i].text == "+") && i+1 < len(toks) && toks[i+1].kind == tokNumber {
+			if toks[i].text == "-" {
+				neg = "-"
+			}
+			i++
+		}
+		tok := toks[i]
+		switch tok.kind {
+		case tokString, tokIdent, tokQIdent:
+			parts = append(parts, tok.text)
+		case tokNumber:
+			parts = append(parts, neg+tok.text)
+		default:
+			return "", unexpected(toks, i)
+		}
+		i++
+		if i < len(toks) {
+			if toks[i].kind != tokOp || toks[i].text != "," {
+				return "", unexpected(toks, i)
+			}
+			i++
+			if i == len(toks) {
+				return "", unexpected(toks, i)
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return "", unexpected(toks, i)
+	}
+	return strings.Join(parts, ", "), nil
+}
+
+func (t *translator) emitSet(name, value string, isDefault bool) {
+	t.raw("set")
+	t.quotedIdent(name)
+	t.op("=")
+	if isDefault {
+		t.raw("default")
+	} else {
+		t.str(value)
+	}
+}
+
+func (t *translator) set(toks []token) error {
+	i := 1
+	if i < len(toks) && toks[i].is("session") && !(i+1 < len(toks) && toks[i+1].is("characteristics")) && !(i+1 < len(toks) && toks[i+1].is("authorization")) {
+		i++
+	}
+	if i < len(toks) && toks[i].is("local") {
+		return pgerror.Unsupported("SET LOCAL")
+	}
+	if i >= len(toks) {
+		return unexpected(toks, i)
+	}
+	if j, ok := matchWords(toks, i, "time", "zone"); ok {
+		if j < len(toks) && (toks[j].is("local") || toks[j].is("default")) {
+			t.emitSet("timezone", "", true)
+			return nil
+		}
+		v, err := setValue(toks, j)
+		if err != nil {
+			return err
+		}
+		t.emitSet("timezone", v, false)
+		return nil
+	}
+	if j, ok := matchWords(toks, i, "transaction"); ok {
+		readOnly, err := txnModes(toks, j)
+		if err != nil {
+			return err
+		}
+		if readOnly {
+			return pgerror.Unsupported("SET TRANSACTION READ ONLY (use BEGIN READ ONLY)")
+		}
+		t.emitSet("transaction_isolation", "serializable", false)
+		return nil
+	}
+	if j, ok := matchWords(toks, i, "names"); ok {
+		v, err := setValue(toks, j)
+		if err != nil {
+			return err
+		}
+		t.emitSet("client_encoding", v, false)
+		return nil
+	}
+	switch {
+	case toks[i].is("characteristics") || toks[i].is("session") || toks[i].is("role") || toks[i].is("constraints"):
+		return pgerror.Unsupported("SET " + strings.ToUpper(toks[i].text))
+	}
+	name, j, err := varName(toks, i)
+	if err != nil {
+		return err
+	}
+	if j >= len(toks) || !(toks[j].is("to") || toks[j].kind == tokOp && toks[j].text == "=") {
+		return unexpected(toks, j)
+	}
+	j++
+	if j < len(toks) && toks[j].is("default") && j+1 == len(toks) {
+		t.emitSet(name, "", true)
+		return nil
+	}
+	v, err := setValue(toks, j)
+	if err != nil {
+		return err
+	}
+	t.emitSet(name, v, false)
+	return nil
+}
+
+// varName reads a configuration parameter name (possibly dotted).
+func varName(toks []token, i int) (string, int, error) {
+	if i >= len(toks) || toks[i].kind != tokIdent && toks[i].kind != tokQIdent {
+		return "", i, unexpected(toks, i)
+	}
+	name := strings.ToLower(toks[i].text)
+	i++
+	for i+1 < len(toks) && toks[i].kind == tokOp && toks[i].text == "." && (toks[i+1].kind == tokIdent || toks[i+1].kind == tokQIdent) {
+		name += "." + strings.ToLower(toks[i+1].text)
+		i += 2
+	}
+	return name, i, nil
+}
+
+func (t *translator) reset(toks []token) error {
+	name, j, err := varName(toks, 1)
+	if err != nil {
+		return err
+	}
+	if j != len(toks) {
+		return unexpected(toks, j)
+	}
+	t.emitSet(name, "", true)
+	return nil
+}
+
+func (t *translator) show(toks []token) error {
+	var name string
+	j := 1
+	if k, ok := matchWords(toks, 1, "time", "zone"); ok {
+		name, j = "timezone", k
+	} else if k, ok := matchWords(toks, 1, "transaction", "isolation", "level"); ok {
+		name, j = "transaction_isolation", k
+	} else if k, ok := matchWords(toks, 1, "session", "authorization"); ok {
+		name, j = "session_authorization", k
+	} else {
+		var err error
+		name, j, err = varName(toks, 1)
+		if err != nil {
+			return err
+		}
+	}
+	if j != len(toks) {
+		return unexpected(toks, j)
+	}
+	t.raw("show session variables")
+	if name != "all" {
+		t.raw("like")
+		t.str(name)
+	}
+	return nil
+}
+
+// columnConstraintWords end a DEFAULT expression in a column definition.
+var columnConstraintWords = map[string]bool{
+	"not": true, "null": true, "primary": true, "unique": true, "references": true,
+	"check": true, "constraint": true, "collate": true, "generated": true, "default": true,
+}
+
+// tableConstraintWords start a table element that is not a column.
+var tableConstraintWords = map[string]bool{
+	"constraint": true, "primary": true, "unique": true, "foreign": true, "check": true,
+	"exclude": true, "like": true,
+}
+
+func (t *translator) createTable(toks []token) error {
+	i := 1
+	for !toks[i].is("table") {
+		if toks[i].is("temp") || toks[i].is("temporary") || toks[i].is("global") || toks[i].is("local") {
+			return pgerror.Unsupported("temporary tables")
+		}
+		if toks[i].is("unlogged") {
+			return pgerror.Unsupported("unlogged tables")
+		}
+		i++
+	}
+	// Up to the element list: CREATE TABLE [IF NOT EXISTS] name (
+	open := -1
+	for k := i; k < len(toks); k++ {
+		if toks[k].kind == tokOp && toks[k].text == "(" {
+			open = k
+			break
+		}
+		if toks[k].is("as") {
+			return pgerror.Unsupported("CREATE TABLE AS")
+		}
+	}
+	if open < 0 {
+		return t.general(toks)
+	}
+	if err := t.general(toks[:open+1]); err != nil {
+		return err
+	}
+	i = open + 1
+	for {
+		// One element: toks[i:end], end at ',' or ')' at depth 0.
+		end, depth := i, 0
+		for ; end < len(toks); end++ {
+			if toks[end].kind != tokOp {
+				continue
+			}
+			if toks[end].text == "(" {
+				depth++
+			} else if toks[end].text == ")" {
+				if depth == 0 {
+					break
+				}
+				depth--
+			} else if toks[end].text == "," && depth == 0 {
+				break
+			}
+		}
+		if end >= len(toks) {
+			return syntaxErr(lastPos(toks), "syntax error at end of input")
+		}
+		if err := t.tableElement(toks[i:end]); err != nil {
+			return err
+		}
+		t.emit(toks[end])
+		if toks[end].text == ")" {
+			return t.general(toks[end+1:])
+		}
+		i = end + 1
+	}
+}
+
+func (t *translator) tableElement(el []token) error {
+	if len(el) == 0 {
+		return nil
+	}
+	if el[0].kind == tokIdent && tableConstraintWords[el[0].text] {
+		if el[0].is("like") {
+			return pgerror.Unsupported("CREATE TABLE ... (LIKE ...)")
+		}
+		return t.general(el)
+	}
+	if el[0].kind != tokIdent && el[0].kind != tokQIdent {
+		return unexpected(el, 0)
+	}
+	t.emit(el[0])
+	typ, i, err := parseType(el, 1)
+	if err != nil {
+		return err
+	}
+	t.raw(ddlSpelling(typ))
+	for i < len(el) {
+		switch {
+		case el[i].is("generated"):
+			return pgerror.Unsupported("generated and identity columns")
+		case el[i].is("default"):
+			t.emit(el[i])
+			j, depth := i+1, 0
+			for ; j < len(el); j++ {
+				if el[j].kind == tokOp && el[j].text == "(" {
+					depth++
+				} else if el[j].kind == tokOp && el[j].text == ")" {
+					depth--
+				} else if depth == 0 && el[j].kind == tokIdent && columnConstraintWords[el[j].text] && j > i+1 {
+					break
+				}
+			}
+			t.ident(DefaultFunc)
+			t.op("(")
+			if err := t.general(el[i+1 : j]); err != nil {
+				return err
+			}
+			t.op(")")
+			i = j
+		default:
+			j := i + 1
+			for j < len(el) && !el[j].is("default") && !el[j].is("generated") {
+				j++
+			}
+			if err := t.general(el[i:j]); err != nil {
+				return err
+			}
+			i = j
+		}
+	}
+	return nil
+}

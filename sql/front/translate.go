@@ -1,0 +1,283 @@
+package front
+
+import (
+	"strings"
+
+	"github.com/meridiandb/meridian/sql/pgerror"
+)
+
+// Statement is one translated statement.
+type Statement struct {
+	// SQL is the text for the TiDB parser.
+	SQL string
+	// Params maps the i-th ? marker of SQL (in text order) to n of the $n
+	// it came from.
+	Params []int
+	// NumParams is the highest n of the $n the statement uses.
+	NumParams int
+}
+
+// Translate splits sql into statements and translates each (see the package
+// doc). Empty statements are dropped, so an empty or all-comment query gives
+// none.
+func Translate(sql string) ([]Statement, error) {
+	toks, err := lex(sql)
+	if err != nil {
+		return nil, err
+	}
+	var out []Statement
+	start := 0
+	for i := 0; i <= len(toks); i++ {
+		if i < len(toks) && !(toks[i].kind == tokOp && toks[i].text == ";") {
+			continue
+		}
+		if i > start {
+			st, err := translateStmt(toks[start:i])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, st)
+		}
+		start = i + 1
+	}
+	return out, nil
+}
+
+// translator accumulates the output tokens of one statement.
+type translator struct {
+	out    []token
+	params []int
+	maxN   int
+}
+
+func (t *translator) emit(tok token)     { t.out = append(t.out, tok) }
+func (t *translator) raw(s string)       { t.out = append(t.out, token{kind: tokRaw, text: s, space: true}) }
+func (t *translator) op(s string)        { t.out = append(t.out, token{kind: tokOp, text: s}) }
+func (t *translator) str(s string)       { t.out = append(t.out, token{kind: tokString, text: s, space: true}) }
+func (t *translator) ident(s string)     { t.out = append(t.out, token{kind: tokIdent, text: s, space: true}) }
+func (t *translator) quotedIdent(s string) {
+	t.out = append(t.out, token{kind: tokQIdent, text: s, space: true})
+}
+
+func (t *translator) render() Statement {
+	var b strings.Builder
+	for i, tok := range t.out {
+		if i > 0 && (tok.space || tok.kind != tokOp && t.out[i-1].kind != tokOp) {
+			b.WriteByte(' ')
+		}
+		switch tok.kind {
+		case tokQIdent:
+			b.WriteString(`"` + strings.ReplaceAll(tok.text, `"`, `""`) + `"`)
+		case tokString:
+			b.WriteString(`'` + strings.ReplaceAll(tok.text, `'`, `''`) + `'`)
+		case tokParam:
+			b.WriteByte('?')
+		default:
+			b.WriteString(tok.text)
+		}
+	}
+	for _, tok := range t.out {
+		if tok.kind == tokParam {
+			t.params = append(t.params, tok.num)
+			t.maxN = max(t.maxN, tok.num)
+		}
+	}
+	return Statement{SQL: b.String(), Params: t.params, NumParams: t.maxN}
+}
+
+func translateStmt(toks []token) (Statement, error) {
+	t := &translator{}
+	var err error
+	first := toks[0]
+	switch {
+	case first.is("begin") || first.is("start"):
+		err = t.begin(toks)
+	case first.is("end") || first.is("commit"):
+		err = t.endTxn(toks, "commit")
+	case first.is("abort") || first.is("rollback"):
+		err = t.endTxn(toks, "rollback")
+	case first.is("savepoint") || first.is("release"):
+		err = pgerror.Unsupported("savepoints")
+	case first.is("set"):
+		err = t.set(toks)
+	case first.is("reset"):
+		err = t.reset(toks)
+	case first.is("show"):
+		err = t.show(toks)
+	case first.is("create") && isCreateTable(toks):
+		err = t.createTable(toks)
+	case first.kind == tokIdent && refusedStatements[first.text]:
+		err = pgerror.Unsupported(strings.ToUpper(first.text) + " statements")
+	default:
+		err = t.general(toks)
+	}
+	if err != nil {
+		return Statement{}, err
+	}
+	return t.render(), nil
+}
+
+var refusedStatements = map[string]bool{
+	"copy": true, "listen": true, "notify": true, "unlisten": true, "discard": true,
+	"vacuum": true, "do": true, "declare": true, "fetch": true, "close": true,
+	"cluster": true, "comment": true, "reindex": true, "lock": true, "prepare": true,
+	"execute": true, "deallocate": true, "checkpoint": true, "move": true,
+}
+
+func isCreateTable(toks []token) bool {
+	i := 1
+	for i < len(toks) && (toks[i].is("temp") || toks[i].is("temporary") || toks[i].is("unlogged") || toks[i].is("global") || toks[i].is("local")) {
+		i++
+	}
+	return i < len(toks) && toks[i].is("table")
+}
+
+// general translates an ordinary statement: parameters, casts, and the
+// constructs refused at token level.
+func (t *translator) general(toks []token) error {
+	type frame struct{ cast bool }
+	var stack []frame
+	for i := 0; i < len(toks); i++ {
+		tok := toks[i]
+		next := func(w string) bool { return i+1 < len(toks) && toks[i+1].is(w) }
+		switch {
+		case tok.is("cast") && i+1 < len(toks) && toks[i+1].text == "(" && toks[i+1].kind == tokOp:
+			t.emit(token{kind: tokIdent, text: CastFunc, space: tok.space})
+			t.op("(")
+			stack = append(stack, frame{cast: true})
+			i++
+		case tok.kind == tokOp && tok.text == "(":
+			stack = append(stack, frame{})
+			t.emit(tok)
+		case tok.kind == tokOp && tok.text == ")":
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+			t.emit(tok)
+		case tok.is("as") && len(stack) > 0 && stack[len(stack)-1].cast:
+			typ, j, err := parseType(toks, i+1)
+			if err != nil {
+				return err
+			}
+			if j >= len(toks) || toks[j].text != ")" {
+				return syntaxErr(tokPos(toks, j), "syntax error at or near %s", tokText(toks, j))
+			}
+			t.op(",")
+			t.str(TypeName(typ))
+			i = j - 1
+		case tok.kind == tokOp && tok.text == "::":
+			start, ok := operandStart(t.out)
+			if !ok {
+				return syntaxErr(tok.pos, "syntax error at or near \"::\"")
+			}
+			typ, j, err := parseType(toks, i+1)
+			if err != nil {
+				return err
+			}
+			rest := append([]token(nil), t.out[start:]...)
+			t.out = append(t.out[:start], token{kind: tokIdent, text: CastFunc, space: true}, token{kind: tokOp, text: "("})
+			t.out = append(t.out, rest...)
+			t.op(",")
+			t.str(TypeName(typ))
+			t.op(")")
+			i = j - 1
+		case tok.kind == tokOp && (tok.text == "[" || tok.text == "]"):
+			return pgerror.Unsupported("arrays and subscripts")
+		case tok.is("returning"):
+			return pgerror.Unsupported("RETURNING")
+		case tok.is("on") && next("conflict"):
+			return pgerror.Unsupported("ON CONFLICT")
+		case tok.is("nulls") && (next("first") || next("last")):
+			return pgerror.Unsupported("NULLS FIRST/LAST in ORDER BY (the defaults, NULLS LAST for ASC and NULLS FIRST for DESC, apply)")
+		case tok.is("array") && i+1 < len(toks) && (toks[i+1].text == "[" || toks[i+1].text == "("):
+			return pgerror.Unsupported("arrays")
+		case tok.is("interval") && i+1 < len(toks) && toks[i+1].kind == tokString:
+			return pgerror.Unsupported("type interval")
+		case tok.is("timestamp") && i+1 < len(toks) && toks[i+1].kind == tokString:
+			// timestamp 'literal' is a cast of the literal.
+			t.emit(token{kind: tokIdent, text: CastFunc, space: tok.space})
+			t.op("(")
+			t.emit(toks[i+1])
+			t.op(",")
+			t.str(TypeName(timestampT))
+			t.op(")")
+			i++
+		default:
+			t.emit(tok)
+		}
+	}
+	return nil
+}
+
+func tokPos(toks []token, i int) int {
+	if i < len(toks) {
+		return toks[i].pos
+	}
+	return lastPos(toks)
+}
+
+func tokText(toks []token, i int) string {
+	if i < len(toks) {
+		return `"` + toks[i].text + `"`
+	}
+	return "end of input"
+}
+
+// notFunctions are words that may stand before a parenthesis without
+// making it a function call.
+var notFunctions = map[string]bool{
+	"and": true, "or": true, "not": true, "in": true, "exists": true, "select": true,
+	"where": true, "values": true, "on": true, "as": true, "from": true, "by": true,
+	"having": true, "when": true, "then": true, "else": true, "case": true, "any": true,
+	"all": true, "some": true, "like": true, "ilike": true, "between": true, "set": true,
+	"using": true, "is": true, "distinct": true, "limit": true, "offset": true, "return": true,
+	"join": true, "into": true, "table": true, "default": true, "with": true,
+}
+
+// operandStart finds where the operand of a :: that follows out begins.
+func operandStart(out []token) (int, bool) {
+	j := len(out) - 1
+	if j < 0 {
+		return 0, false
+	}
+	chain := func(j int) int {
+		for j >= 2 && out[j-1].kind == tokOp && out[j-1].text == "." && (out[j-2].kind == tokIdent || out[j-2].kind == tokQIdent) {
+			j -= 2
+		}
+		return j
+	}
+	switch tok := out[j]; tok.kind {
+	case tokString, tokNumber, tokParam:
+		return j, true
+	case tokIdent:
+		if notFunctions[tok.text] {
+			return 0, false
+		}
+		return chain(j), true
+	case tokQIdent:
+		return chain(j), true
+	case tokOp:
+		if tok.text != ")" {
+			return 0, false
+		}
+		depth := 0
+		for k := j; k >= 0; k-- {
+			if out[k].kind != tokOp {
+				continue
+			}
+			switch out[k].text {
+			case ")":
+				depth++
+			case "(":
+				depth--
+			}
+			if depth == 0 {
+				if k > 0 && (out[k-1].kind == tokIdent && !notFunctions[out[k-1].text] || out[k-1].kind == tokQIdent) {
+					return chain(k - 1), true
+				}
+				return k, true
+			}
+		}
+	}
+	return 0, false
+}

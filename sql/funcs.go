@@ -1,0 +1,376 @@
+package sql
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/meridiandb/meridian/sql/front"
+	"github.com/meridiandb/meridian/sql/pgerror"
+	"github.com/meridiandb/meridian/sql/rowenc"
+	"github.com/meridiandb/meridian/sql/types"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
+)
+
+// funcExpr is a call of a built-in scalar function.
+type funcExpr struct {
+	t    types.T
+	args []expr
+	// strict functions return NULL when any argument is NULL.
+	strict bool
+	fn     func(ec *execCtx, args []rowenc.Value) (rowenc.Value, error)
+}
+
+func (e *funcExpr) typ() types.T { return e.t }
+func (e *funcExpr) eval(ec *execCtx, row []rowenc.Value) (rowenc.Value, error) {
+	vals := make([]rowenc.Value, len(e.args))
+	for i, a := range e.args {
+		v, err := a.eval(ec, row)
+		if err != nil {
+			return v, err
+		}
+		if v.IsNull() && e.strict {
+			return rowenc.Null(), nil
+		}
+		vals[i] = v
+	}
+	return e.fn(ec, vals)
+}
+
+func nowValue(ec *execCtx) (rowenc.Value, error) {
+	return rowenc.Timestamp(ec.tx.ReadTimestamp().WallTime / 1000), nil
+}
+
+func (p *planner) funcCall(e *ast.FuncCallExpr, hint types.T, sc *scope) (expr, error) {
+	name := e.FnName.L
+	nargs := len(e.Args)
+	argc := func(n int) error {
+		if nargs != n {
+			return p.noFunc(name, e.Args, sc)
+		}
+		return nil
+	}
+	switch name {
+	case front.CastFunc:
+		to, ok := castTarget(e.Args[1])
+		if !ok || nargs != 2 {
+			return nil, pgerror.New(pgerror.CodeInternalError, "malformed cast")
+		}
+		x, err := p.compile(e.Args[0], to, sc)
+		if err != nil {
+			return nil, err
+		}
+		if !canCast(x.typ(), to, true) {
+			return nil, pgerror.New(codeCannotCoerce, "cannot cast type %s to %s", x.typ().Name(), to.Name())
+		}
+		if x.typ() == to {
+			return x, nil
+		}
+		return &castExpr{e: x, to: to, explicit: true}, nil
+	case front.DefaultFunc:
+		return nil, pgerror.New(pgerror.CodeSyntaxError, "DEFAULT is not allowed in this context")
+	case "version":
+		if err := argc(0); err != nil {
+			return nil, err
+		}
+		v := "PostgreSQL " + p.s.srv.cfg.ServerVersion + " (Meridian)"
+		return &constExpr{t: types.Text, v: rowenc.String(v)}, nil
+	case "current_database":
+		if err := argc(0); err != nil {
+			return nil, err
+		}
+		return &constExpr{t: types.Text, v: rowenc.String(p.s.dbName)}, nil
+	case "current_user", "session_user", "user", "current_role":
+		if err := argc(0); err != nil {
+			return nil, err
+		}
+		return &constExpr{t: types.Text, v: rowenc.String(p.s.user)}, nil
+	case "current_schema":
+		return &constExpr{t: types.Text, v: rowenc.String("public")}, nil
+	case "now", "current_timestamp", "localtimestamp", "transaction_timestamp", "statement_timestamp":
+		if nargs > 1 {
+			return nil, p.noFunc(name, e.Args, sc)
+		}
+		return &funcExpr{t: types.Timestamp, fn: func(ec *execCtx, _ []rowenc.Value) (rowenc.Value, error) { return nowValue(ec) }}, nil
+	case "concat":
+		// || (the parser produces concat for it).
+		if nargs != 2 {
+			return nil, pgerror.Unsupported("concat() with other than two arguments")
+		}
+		l, r, err := p.operands(e.Args[0], e.Args[1], sc)
+		if err != nil {
+			return nil, err
+		}
+		return &concatExpr{l: l, r: r}, nil
+	case "lower", "upper", "length", "char_length", "character_length", "abs", "coalesce":
+	default:
+		return nil, p.noFunc(name, e.Args, sc)
+	}
+	args := make([]expr, nargs)
+	for i, a := range e.Args {
+		h := types.Unknown
+		if name != "abs" && name != "coalesce" {
+			h = types.Text
+		}
+		if name == "coalesce" {
+			h = hint
+		}
+		x, err := p.compile(a, h, sc)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = x
+	}
+	switch name {
+	case "lower", "upper":
+		if nargs != 1 || !isStringy(args[0].typ()) {
+			return nil, p.noFunc(name, e.Args, sc)
+		}
+		f := strings.ToLower
+		if name == "upper" {
+			f = strings.ToUpper
+		}
+		return &funcExpr{t: types.Text, args: args, strict: true, fn: func(_ *execCtx, v []rowenc.Value) (rowenc.Value, error) {
+			return rowenc.String(f(v[0].S)), nil
+		}}, nil
+	case "length", "char_length", "character_length":
+		if nargs != 1 || !isStringy(args[0].typ()) {
+			return nil, p.noFunc(name, e.Args, sc)
+		}
+		bp := args[0].typ().OID == types.OIDBpchar
+		return &funcExpr{t: types.Int4, args: args, strict: true, fn: func(_ *execCtx, v []rowenc.Value) (rowenc.Value, error) {
+			s := v[0].S
+			if bp {
+				s = strings.TrimRight(s, " ")
+			}
+			return rowenc.Int(int64(utf8.RuneCountInString(s))), nil
+		}}, nil
+	case "abs":
+		if nargs != 1 || !isNumeric(args[0].typ()) {
+			return nil, p.noFunc(name, e.Args, sc)
+		}
+		t := args[0].typ()
+		return &funcExpr{t: t, args: args, strict: true, fn: func(_ *execCtx, v []rowenc.Value) (rowenc.Value, error) {
+			if v[0].Kind == rowenc.KindFloat {
+				if v[0].F < 0 {
+					return rowenc.Float(-v[0].F), nil
+				}
+				return v[0], nil
+			}
+			if v[0].I < 0 {
+				return checkInt(t, -v[0].I)
+			}
+			return v[0], nil
+		}}, nil
+	}
+	// coalesce
+	if nargs == 0 {
+		return nil, p.noFunc(name, e.Args, sc)
+	}
+	t := types.Unknown
+	for _, a := range args {
+		if a.typ().OID != types.OIDUnknown {
+			t = a.typ()
+			break
+		}
+	}
+	if t.OID == types.OIDUnknown {
+		t = types.Text
+	}
+	for i, a := range args {
+		if a.typ() != t {
+			c, err := assignTo(a, t, "coalesce")
+			if err != nil || !(isNumeric(a.typ()) && isNumeric(t) || isStringy(a.typ()) && isStringy(t)) {
+				return nil, pgerror.New(pgerror.CodeDatatypeMismatch, "COALESCE types %s and %s cannot be matched", t.Name(), a.typ().Name())
+			}
+			args[i] = c
+		}
+	}
+	return &funcExpr{t: t, args: args, fn: func(_ *execCtx, v []rowenc.Value) (rowenc.Value, error) {
+		for _, x := range v {
+			if !x.IsNull() {
+				return x, nil
+			}
+		}
+		return rowenc.Null(), nil
+	}}, nil
+}
+
+// noFunc is the 42883 error for a call no built-in matches.
+func (p *planner) noFunc(name string, args []ast.ExprNode, sc *scope) error {
+	names := make([]string, len(args))
+	for i, a := range args {
+		names[i] = "unknown"
+		if x, err := p.compile(a, types.Unknown, sc); err == nil {
+			names[i] = x.typ().Name()
+		}
+	}
+	return pgerror.New(pgerror.CodeUndefinedFunction, "function %s(%s) does not exist", name, strings.Join(names, ", ")).
+		WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+}
+
+// likeExpr is [NOT] LIKE / ILIKE with % and _ and backslash escapes.
+type likeExpr struct {
+	e, pattern expr
+	not        bool
+	ci         bool
+	escape     byte
+}
+
+func (p *planner) like(e *ast.PatternLikeOrIlikeExpr, sc *scope) (expr, error) {
+	x, err := p.compile(e.Expr, types.Text, sc)
+	if err != nil {
+		return nil, err
+	}
+	pat, err := p.compile(e.Pattern, types.Text, sc)
+	if err != nil {
+		return nil, err
+	}
+	if !isStringy(x.typ()) || !isStringy(pat.typ()) {
+		return nil, pgerror.New(pgerror.CodeUndefinedFunction, "operator does not exist: %s ~~ %s", x.typ().Name(), pat.typ().Name())
+	}
+	esc := e.Escape
+	if !e.EscapeExplicit {
+		esc = '\\'
+	}
+	return &likeExpr{e: x, pattern: pat, not: e.Not, ci: !e.IsLike, escape: esc}, nil
+}
+
+func (e *likeExpr) typ() types.T { return types.Bool }
+func (e *likeExpr) eval(ec *execCtx, row []rowenc.Value) (rowenc.Value, error) {
+	v, err := e.e.eval(ec, row)
+	if err != nil || v.IsNull() {
+		return rowenc.Null(), err
+	}
+	pv, err := e.pattern.eval(ec, row)
+	if err != nil || pv.IsNull() {
+		return rowenc.Null(), err
+	}
+	var b strings.Builder
+	if e.ci {
+		b.WriteString("(?is)^")
+	} else {
+		b.WriteString("(?s)^")
+	}
+	pat := pv.S
+	for i := 0; i < len(pat); i++ {
+		c := pat[i]
+		switch {
+		case c == e.escape && e.escape != 0:
+			if i+1 >= len(pat) {
+				return rowenc.Null(), pgerror.New("22025", "LIKE pattern must not end with escape character")
+			}
+			i++
+			b.WriteString(regexp.QuoteMeta(pat[i : i+1]))
+		case c == '%':
+			b.WriteString(".*")
+		case c == '_':
+			b.WriteString(".")
+		default:
+			b.WriteString(regexp.QuoteMeta(pat[i : i+1]))
+		}
+	}
+	b.WriteString("$")
+	re, err := regexp.Compile(b.String())
+	if err != nil {
+		return rowenc.Null(), pgerror.New(pgerror.CodeInvalidParameterValue, "invalid LIKE pattern")
+	}
+	return rowenc.Bool(re.MatchString(v.S) != e.not), nil
+}
+
+// caseExpr is CASE [x] WHEN ... THEN ... [ELSE ...] END.
+type caseExpr struct {
+	t     types.T
+	whens []expr // conditions (bool)
+	thens []expr
+	els   expr
+}
+
+func (p *planner) caseExpr(e *ast.CaseExpr, hint types.T, sc *scope) (expr, error) {
+	c := &caseExpr{}
+	for _, w := range e.WhenClauses {
+		var cond expr
+		var err error
+		if e.Value != nil {
+			cond, err = p.binary(opcode.EQ, e.Value, w.Expr, sc)
+		} else {
+			cond, err = p.compileBool(w.Expr, "CASE/WHEN", sc)
+		}
+		if err != nil {
+			return nil, err
+		}
+		c.whens = append(c.whens, cond)
+	}
+	results := append([]ast.ExprNode{}, nil)[:0]
+	for _, w := range e.WhenClauses {
+		results = append(results, w.Result)
+	}
+	if e.ElseClause != nil {
+		results = append(results, e.ElseClause)
+	}
+	// The result type is the first typed branch's.
+	t := types.Unknown
+	for _, r := range results {
+		if !p.untyped(r) {
+			x, err := p.compile(r, types.Unknown, sc)
+			if err != nil {
+				return nil, err
+			}
+			t = x.typ()
+			break
+		}
+	}
+	if t.OID == types.OIDUnknown {
+		t = hint
+		if t.OID == 0 || t.OID == types.OIDUnknown {
+			t = types.Text
+		}
+	}
+	c.t = t
+	conv := func(r ast.ExprNode) (expr, error) {
+		x, err := p.compile(r, t, sc)
+		if err != nil {
+			return nil, err
+		}
+		if x.typ() == t {
+			return x, nil
+		}
+		if !(isNumeric(x.typ()) && isNumeric(t) || isStringy(x.typ()) && isStringy(t) || x.typ().OID == types.OIDUnknown) {
+			return nil, pgerror.New(pgerror.CodeDatatypeMismatch, "CASE types %s and %s cannot be matched", t.Name(), x.typ().Name())
+		}
+		return &castExpr{e: x, to: t}, nil
+	}
+	for _, w := range e.WhenClauses {
+		x, err := conv(w.Result)
+		if err != nil {
+			return nil, err
+		}
+		c.thens = append(c.thens, x)
+	}
+	if e.ElseClause != nil {
+		x, err := conv(e.ElseClause)
+		if err != nil {
+			return nil, err
+		}
+		c.els = x
+	}
+	return c, nil
+}
+
+func (e *caseExpr) typ() types.T { return e.t }
+func (e *caseExpr) eval(ec *execCtx, row []rowenc.Value) (rowenc.Value, error) {
+	for i, w := range e.whens {
+		v, err := w.eval(ec, row)
+		if err != nil {
+			return v, err
+		}
+		if !v.IsNull() && v.Bool() {
+			return e.thens[i].eval(ec, row)
+		}
+	}
+	if e.els != nil {
+		return e.els.eval(ec, row)
+	}
+	return rowenc.Null(), nil
+}

@@ -1,0 +1,186 @@
+package sql
+
+import (
+	"context"
+
+	"github.com/meridiandb/meridian/sql/catalog"
+	"github.com/meridiandb/meridian/sql/front"
+	"github.com/meridiandb/meridian/sql/pgerror"
+	"github.com/meridiandb/meridian/sql/rowenc"
+	"github.com/meridiandb/meridian/sql/types"
+	"github.com/meridiandb/meridian/txn"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+)
+
+// plan is a planned statement, ready to run.
+type plan interface {
+	// columns describes the rows the statement returns, or nil.
+	columns() []Column
+	exec(ec *execCtx, w ResultWriter) error
+}
+
+// explainer is a plan that EXPLAIN can describe.
+type explainer interface {
+	explain() []string
+}
+
+// execCtx is what running a plan needs.
+type execCtx struct {
+	ctx    context.Context
+	s      *session
+	tx     txn.Txn
+	params []rowenc.Value
+}
+
+// planner turns one parsed statement into a plan. It reads the catalog
+// through tx.
+type planner struct {
+	ctx    context.Context
+	s      *session
+	tx     txn.Txn
+	st     *front.Parsed
+	ptypes []types.T // inferred in place; Unknown until known
+	db     *catalog.Database
+}
+
+func (s *session) plan(ctx context.Context, tx txn.Txn, st *front.Parsed, ptypes []types.T) (plan, error) {
+	if ptypes == nil {
+		ptypes = make([]types.T, st.NumParams)
+		for i := range ptypes {
+			ptypes[i] = types.Unknown
+		}
+	}
+	p := &planner{ctx: ctx, s: s, tx: tx, st: st, ptypes: ptypes}
+	return p.planStmt(st.AST)
+}
+
+func (p *planner) database() (*catalog.Database, error) {
+	if p.db != nil {
+		return p.db, nil
+	}
+	db, err := catalog.LookupDatabase(p.ctx, p.tx, p.s.dbName)
+	if err != nil {
+		return nil, err
+	}
+	if db == nil {
+		return nil, pgerror.New(pgerror.CodeInvalidCatalogName, "database %q does not exist", p.s.dbName)
+	}
+	p.db = db
+	return db, nil
+}
+
+func (p *planner) planStmt(n ast.StmtNode) (plan, error) {
+	switch n := n.(type) {
+	case *ast.SelectStmt:
+		return p.planSelect(n)
+	case *ast.InsertStmt:
+		return p.planInsert(n)
+	case *ast.UpdateStmt:
+		return p.planUpdate(n)
+	case *ast.DeleteStmt:
+		return p.planDelete(n)
+	case *ast.CreateTableStmt:
+		return p.planCreateTable(n)
+	case *ast.DropTableStmt:
+		return p.planDropTable(n)
+	case *ast.CreateDatabaseStmt:
+		return p.planCreateDatabase(n)
+	case *ast.DropDatabaseStmt:
+		return p.planDropDatabase(n)
+	case *ast.SetStmt:
+		return p.planSet(n)
+	case *ast.ShowStmt:
+		return p.planShow(n)
+	case *ast.ExplainStmt:
+		return p.planExplain(n)
+	}
+	return nil, pgerror.Unsupported(stmtName(n))
+}
+
+func stmtName(n ast.StmtNode) string {
+	switch n.(type) {
+	case *ast.SetOprStmt:
+		return "UNION, INTERSECT and EXCEPT"
+	case *ast.AlterTableStmt:
+		return "ALTER TABLE"
+	case *ast.CreateIndexStmt:
+		return "CREATE INDEX"
+	case *ast.TruncateTableStmt:
+		return "TRUNCATE"
+	case *ast.CreateViewStmt:
+		return "CREATE VIEW"
+	case *ast.UseStmt:
+		return "USE"
+	}
+	return "this statement"
+}
+
+// finishParams fixes the types of parameters nothing constrained to text,
+// as PostgreSQL does.
+func (p *planner) finishParams() {
+	for i, t := range p.ptypes {
+		if t.OID == types.OIDUnknown {
+			p.ptypes[i] = types.Text
+		}
+	}
+}
+
+// resolveTable finds a table by its (possibly schema-qualified) name.
+func (p *planner) resolveTable(tn *ast.TableName) (*catalog.Table, error) {
+	if err := checkSchema(tn); err != nil {
+		return nil, err
+	}
+	db, err := p.database()
+	if err != nil {
+		return nil, err
+	}
+	t, err := catalog.LookupTable(p.ctx, p.tx, db.ID, tn.Name.O)
+	if err != nil {
+		return nil, err
+	}
+	if t == nil {
+		return nil, pgerror.New(pgerror.CodeUndefinedTable, "relation %q does not exist", tn.Name.O)
+	}
+	return t, nil
+}
+
+func checkSchema(tn *ast.TableName) error {
+	switch tn.Schema.O {
+	case "", "public":
+		return nil
+	case "pg_catalog", "information_schema":
+		return pgerror.Unsupported("system catalog " + tn.Schema.O)
+	}
+	return pgerror.New(pgerror.CodeInvalidSchemaName, "schema %q does not exist", tn.Schema.O)
+}
+
+// singleTable returns the one table a FROM clause names, and its alias.
+func (p *planner) singleTable(refs *ast.TableRefsClause) (*catalog.Table, string, error) {
+	if refs == nil || refs.TableRefs == nil {
+		return nil, "", nil
+	}
+	j := refs.TableRefs
+	if j.Right != nil {
+		return nil, "", pgerror.Unsupported("joins and multiple tables in FROM")
+	}
+	ts, ok := j.Left.(*ast.TableSource)
+	if !ok {
+		if inner, ok := j.Left.(*ast.Join); ok && inner.Right == nil {
+			return p.singleTable(&ast.TableRefsClause{TableRefs: inner})
+		}
+		return nil, "", pgerror.Unsupported("joins and multiple tables in FROM")
+	}
+	tn, ok := ts.Source.(*ast.TableName)
+	if !ok {
+		return nil, "", pgerror.Unsupported("subqueries in FROM")
+	}
+	t, err := p.resolveTable(tn)
+	if err != nil {
+		return nil, "", err
+	}
+	alias := tn.Name.O
+	if ts.AsName.O != "" {
+		alias = ts.AsName.O
+	}
+	return t, alias, nil
+}

@@ -1,0 +1,95 @@
+package sql
+
+import (
+	"context"
+
+	"github.com/meridiandb/meridian/sql/front"
+	"github.com/meridiandb/meridian/sql/pgerror"
+	"github.com/meridiandb/meridian/sql/rowenc"
+	"github.com/meridiandb/meridian/sql/types"
+	"github.com/meridiandb/meridian/txn"
+)
+
+type prepared struct {
+	sql    string
+	stmt   *front.Parsed // nil for an empty query
+	ptypes []types.T
+	cols   []Column
+}
+
+var _ Prepared = (*prepared)(nil)
+
+func (p *prepared) ParamTypes() []types.T { return p.ptypes }
+func (p *prepared) Columns() []Column     { return p.cols }
+func (p *prepared) SQL() string           { return p.sql }
+
+// Prepare implements Session.
+func (s *session) Prepare(ctx context.Context, query string, paramTypes []types.T) (Prepared, error) {
+	stmts, err := s.parser.Parse(query)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	if len(stmts) > 1 {
+		return nil, s.fail(ctx, pgerror.New(pgerror.CodeSyntaxError, "cannot insert multiple commands into a prepared statement"))
+	}
+	p := &prepared{sql: query}
+	if len(stmts) == 0 {
+		return p, nil
+	}
+	p.stmt = &stmts[0]
+	ctl := controlOf(p.stmt.AST)
+	if s.state == stateFailed && ctl != ctlCommit && ctl != ctlRollback {
+		return nil, pgerror.New(pgerror.CodeInFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	n := max(p.stmt.NumParams, len(paramTypes))
+	p.ptypes = make([]types.T, n)
+	for i := range p.ptypes {
+		p.ptypes[i] = types.Unknown
+		if i < len(paramTypes) && paramTypes[i].OID != 0 {
+			p.ptypes[i] = paramTypes[i]
+		}
+	}
+	if ctl != notControl {
+		return p, nil
+	}
+	planIn := func(tx txn.Txn) error {
+		pl, err := s.plan(ctx, tx, p.stmt, p.ptypes)
+		if err != nil {
+			return err
+		}
+		p.cols = pl.columns()
+		return nil
+	}
+	if s.state == stateOpen {
+		err = planIn(s.tx)
+	} else {
+		err = s.srv.runTxn(ctx, txn.Options{ReadOnly: true}, planIn)
+	}
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	for i, t := range p.ptypes {
+		if t.OID == types.OIDUnknown {
+			p.ptypes[i] = types.Text
+		}
+	}
+	return p, nil
+}
+
+// ExecPrepared implements Session.
+func (s *session) ExecPrepared(ctx context.Context, pr Prepared, params []rowenc.Value, w ResultWriter) error {
+	p, ok := pr.(*prepared)
+	if !ok {
+		return pgerror.New(pgerror.CodeInvalidSQLStatementName, "prepared statement from another engine")
+	}
+	if p.stmt == nil {
+		return w.EmptyQuery()
+	}
+	if len(params) != len(p.ptypes) {
+		return pgerror.New(pgerror.CodeProtocolViolation, "bind message supplies %d parameters, but prepared statement requires %d", len(params), len(p.ptypes))
+	}
+	if params == nil {
+		params = []rowenc.Value{}
+	}
+	return s.execOne(ctx, p.stmt, p.ptypes, params, w)
+}

@@ -1,0 +1,251 @@
+package sql
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/meridiandb/meridian/sql/catalog"
+	"github.com/meridiandb/meridian/sql/rowenc"
+	"github.com/meridiandb/meridian/sql/types"
+	"github.com/meridiandb/meridian/txn"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
+)
+
+// scanPlan reads the rows of a table that may satisfy a filter, using the
+// primary key where the filter pins it: equality on every key column is a
+// point lookup; equality on a prefix and/or bounds on the next column is a
+// range scan; anything else is a full scan. The caller still applies the
+// whole filter to every row returned.
+type scanPlan struct {
+	table *catalog.Table
+	alias string
+	eq    []expr // values of the first len(eq) key columns
+	// lo and hi bound key column len(eq); nil when unbounded.
+	lo, hi       expr
+	loInc, hiInc bool
+	forUpdate    bool
+}
+
+func (sp *scanPlan) kind() string {
+	switch {
+	case len(sp.eq) == len(sp.table.PrimaryKey):
+		return "point lookup"
+	case len(sp.eq) > 0 || sp.lo != nil || sp.hi != nil:
+		return "range scan"
+	}
+	return "full scan"
+}
+
+func (sp *scanPlan) describe() string {
+	t := sp.table
+	if sp.kind() == "full scan" {
+		return fmt.Sprintf("full scan on %s", t.Name)
+	}
+	var conds []string
+	for i := range sp.eq {
+		conds = append(conds, t.Columns[t.PrimaryKey[i]].Name+" = ?")
+	}
+	if sp.lo != nil || sp.hi != nil {
+		c := t.Columns[t.PrimaryKey[len(sp.eq)]].Name
+		if sp.lo != nil {
+			conds = append(conds, c+map[bool]string{true: " >= ?", false: " > ?"}[sp.loInc])
+		}
+		if sp.hi != nil {
+			conds = append(conds, c+map[bool]string{true: " <= ?", false: " < ?"}[sp.hiInc])
+		}
+	}
+	return fmt.Sprintf("%s on %s using %s (%s)", sp.kind(), t.Name, t.PKName(), strings.Join(conds, " AND "))
+}
+
+// newScanPlan picks the key columns the filter constrains.
+func newScanPlan(t *catalog.Table, alias string, filter expr, forUpdate bool) *scanPlan {
+	sp := &scanPlan{table: t, alias: alias, forUpdate: forUpdate}
+	var conj []*cmpExpr
+	var walk func(e expr)
+	walk = func(e expr) {
+		switch e := e.(type) {
+		case *andExpr:
+			walk(e.l)
+			walk(e.r)
+		case *cmpExpr:
+			if e.op != opcode.NE {
+				conj = append(conj, e)
+			}
+		}
+	}
+	if filter != nil {
+		walk(filter)
+	}
+	// keyCond returns the constant side and operator of a comparison of
+	// column ci with a constant, with the column on the left.
+	keyCond := func(c *cmpExpr, ci int) (expr, opcode.Op, bool) {
+		col := t.Columns[ci]
+		if col.Type.OID == types.OIDBpchar {
+			return nil, 0, false
+		}
+		usable := func(side, other expr) bool {
+			ce, ok := side.(*colExpr)
+			if !ok || ce.idx != ci || !isConst(other) {
+				return false
+			}
+			k := other.typ().Kind()
+			return k == col.Type.Kind() || k == rowenc.KindInt && col.Type.Kind() == rowenc.KindFloat
+		}
+		if usable(c.l, c.r) {
+			return c.r, c.op, true
+		}
+		if usable(c.r, c.l) {
+			return c.l, flip(c.op), true
+		}
+		return nil, 0, false
+	}
+	for _, ci := range t.PrimaryKey {
+		var found expr
+		for _, c := range conj {
+			if v, op, ok := keyCond(c, ci); ok && op == opcode.EQ {
+				found = v
+				break
+			}
+		}
+		if found != nil {
+			sp.eq = append(sp.eq, found)
+			continue
+		}
+		for _, c := range conj {
+			v, op, ok := keyCond(c, ci)
+			if !ok {
+				continue
+			}
+			switch op {
+			case opcode.GT, opcode.GE:
+				if sp.lo == nil {
+					sp.lo, sp.loInc = v, op == opcode.GE
+				}
+			case opcode.LT, opcode.LE:
+				if sp.hi == nil {
+					sp.hi, sp.hiInc = v, op == opcode.LE
+				}
+			}
+		}
+		break
+	}
+	return sp
+}
+
+func flip(op opcode.Op) opcode.Op {
+	switch op {
+	case opcode.LT:
+		return opcode.GT
+	case opcode.LE:
+		return opcode.GE
+	case opcode.GT:
+		return opcode.LT
+	case opcode.GE:
+		return opcode.LE
+	}
+	return op
+}
+
+// keyValue evaluates a key constraint for column ci; ok is false when it is
+// NULL (nothing matches).
+func (sp *scanPlan) keyValue(ec *execCtx, e expr, ci int) (rowenc.Value, bool, error) {
+	v, err := e.eval(ec, nil)
+	if err != nil || v.IsNull() {
+		return v, false, err
+	}
+	if v.Kind == rowenc.KindInt && sp.table.Columns[ci].Type.Kind() == rowenc.KindFloat {
+		v = rowenc.Float(float64(v.I))
+	}
+	return v, true, nil
+}
+
+// scannedRow is a row with its primary index key.
+type scannedRow struct {
+	key []byte
+	row []rowenc.Value
+}
+
+func (sp *scanPlan) rows(ec *execCtx) ([]scannedRow, error) {
+	t := sp.table
+	prefix := t.IndexPrefix()
+	for i, e := range sp.eq {
+		v, ok, err := sp.keyValue(ec, e, t.PrimaryKey[i])
+		if err != nil || !ok {
+			return nil, err
+		}
+		prefix = rowenc.AppendKey(prefix, v, rowenc.Ascending)
+	}
+	if len(sp.eq) == len(t.PrimaryKey) {
+		get := ec.tx.Get
+		if sp.forUpdate {
+			get = ec.tx.GetForUpdate
+		}
+		val, found, err := get(ec.ctx, prefix)
+		if err != nil || !found {
+			return nil, err
+		}
+		row := make([]rowenc.Value, len(t.Columns))
+		if err := t.Decode(prefix, val, row); err != nil {
+			return nil, err
+		}
+		return []scannedRow{{key: prefix, row: row}}, nil
+	}
+	start, end := prefix, rowenc.PrefixEnd(prefix)
+	if sp.lo != nil || sp.hi != nil {
+		ci := t.PrimaryKey[len(sp.eq)]
+		if sp.lo != nil {
+			v, ok, err := sp.keyValue(ec, sp.lo, ci)
+			if err != nil || !ok {
+				return nil, err
+			}
+			start = rowenc.AppendKey(append([]byte(nil), prefix...), v, rowenc.Ascending)
+			if !sp.loInc {
+				start = rowenc.PrefixEnd(start)
+			}
+		}
+		if sp.hi != nil {
+			v, ok, err := sp.keyValue(ec, sp.hi, ci)
+			if err != nil || !ok {
+				return nil, err
+			}
+			end = rowenc.AppendKey(append([]byte(nil), prefix...), v, rowenc.Ascending)
+			if sp.hiInc {
+				end = rowenc.PrefixEnd(end)
+			}
+		}
+		if string(start) >= string(end) {
+			return nil, nil
+		}
+	}
+	kvs, err := ec.tx.Scan(ec.ctx, start, end, txn.ScanOptions{ForUpdate: sp.forUpdate})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]scannedRow, 0, len(kvs))
+	for _, kv := range kvs {
+		row := make([]rowenc.Value, len(t.Columns))
+		if err := t.Decode(kv.Key, kv.Value, row); err != nil {
+			return nil, err
+		}
+		out = append(out, scannedRow{key: kv.Key, row: row})
+	}
+	return out, nil
+}
+
+// filterRows keeps the rows for which filter is true.
+func filterRows(ec *execCtx, rows []scannedRow, filter expr) ([]scannedRow, error) {
+	if filter == nil {
+		return rows, nil
+	}
+	out := rows[:0]
+	for _, r := range rows {
+		v, err := filter.eval(ec, r.row)
+		if err != nil {
+			return nil, err
+		}
+		if !v.IsNull() && v.Bool() {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,405 @@
+package sql
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/meridiandb/meridian/sql/front"
+	"github.com/meridiandb/meridian/sql/pgerror"
+	"github.com/meridiandb/meridian/sql/rowenc"
+	"github.com/meridiandb/meridian/sql/types"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/mysql"
+	"github.com/pingcap/tidb/pkg/parser/test_driver"
+)
+
+type orderItem struct {
+	outIdx int  // >= 0: sort on this output column
+	e      expr // otherwise on this expression of the input row
+	desc   bool
+}
+
+type selectPlan struct {
+	scan          *scanPlan // nil without FROM
+	filter        expr
+	aggs          *aggList
+	proj          []expr
+	cols          []Column
+	order         []orderItem
+	limit, offset expr
+}
+
+func (sp *selectPlan) columns() []Column { return sp.cols }
+
+func (p *planner) planSelect(n *ast.SelectStmt) (plan, error) {
+	switch {
+	case n.Kind != ast.SelectStmtKindSelect:
+		return nil, pgerror.Unsupported("VALUES and TABLE statements")
+	case n.With != nil:
+		return nil, pgerror.Unsupported("WITH")
+	case n.GroupBy != nil, n.Having != nil:
+		return nil, pgerror.Unsupported("GROUP BY and HAVING")
+	case n.Distinct:
+		return nil, pgerror.Unsupported("SELECT DISTINCT")
+	case len(n.WindowSpecs) > 0:
+		return nil, pgerror.Unsupported("window functions")
+	case n.SelectIntoOpt != nil:
+		return nil, pgerror.Unsupported("SELECT INTO")
+	}
+	t, alias, err := p.singleTable(n.From)
+	if err != nil {
+		return nil, err
+	}
+	sp := &selectPlan{}
+	sc := &scope{table: t, alias: alias}
+	if n.Where != nil {
+		if hasAggregates(n.Where) {
+			return nil, pgerror.New(pgerror.CodeGroupingError, "aggregate functions are not allowed in WHERE")
+		}
+		if sp.filter, err = p.compileBool(n.Where, "WHERE", sc); err != nil {
+			return nil, err
+		}
+	}
+	forUpdate := false
+	if n.LockInfo != nil && n.LockInfo.LockType != ast.SelectLockNone {
+		if n.LockInfo.LockType != ast.SelectLockForUpdate && n.LockInfo.LockType != ast.SelectLockForShare {
+			return nil, pgerror.Unsupported("this locking clause")
+		}
+		forUpdate = n.LockInfo.LockType == ast.SelectLockForUpdate
+		if t == nil {
+			return nil, pgerror.New(pgerror.CodeFeatureNotSupported, "FOR UPDATE must specify unqualified relation names")
+		}
+	}
+	if t != nil {
+		sp.scan = newScanPlan(t, alias, sp.filter, forUpdate)
+	}
+	var orderNodes []ast.Node
+	if n.OrderBy != nil {
+		for _, it := range n.OrderBy.Items {
+			orderNodes = append(orderNodes, it.Expr)
+		}
+	}
+	fieldNodes := []ast.Node{}
+	for _, f := range n.Fields.Fields {
+		if f.Expr != nil {
+			fieldNodes = append(fieldNodes, f.Expr)
+		}
+	}
+	if hasAggregates(append(fieldNodes, orderNodes...)...) {
+		sp.aggs = &aggList{}
+		sc.aggs = sp.aggs
+	}
+	// The select list.
+	for _, f := range n.Fields.Fields {
+		if f.WildCard != nil {
+			if t == nil {
+				return nil, pgerror.New(pgerror.CodeSyntaxError, "SELECT * with no tables specified is not valid")
+			}
+			if f.WildCard.Table.O != "" && f.WildCard.Table.O != alias {
+				return nil, pgerror.New(pgerror.CodeUndefinedTable, "missing FROM-clause entry for table %q", f.WildCard.Table.O)
+			}
+			if sp.aggs != nil {
+				return nil, pgerror.New(pgerror.CodeGroupingError, "column %q must appear in the GROUP BY clause or be used in an aggregate function", alias+"."+t.Columns[0].Name)
+			}
+			for i, c := range t.Columns {
+				if c.Hidden {
+					continue
+				}
+				sp.proj = append(sp.proj, &colExpr{idx: i, t: c.Type, name: c.Name})
+				sp.cols = append(sp.cols, Column{Name: c.Name, TableOID: uint32(t.ID), ColumnNum: int16(i + 1)})
+			}
+			continue
+		}
+		x, err := p.compile(f.Expr, types.Unknown, sc)
+		if err != nil {
+			return nil, err
+		}
+		if c, ok := x.(*constExpr); ok && c.t.OID == types.OIDUnknown {
+			x = &constExpr{t: types.Text, v: c.v}
+		}
+		col := Column{Name: outputName(f)}
+		if ce, ok := x.(*colExpr); ok {
+			col.TableOID, col.ColumnNum = uint32(t.ID), int16(ce.idx+1)
+		}
+		sp.proj = append(sp.proj, x)
+		sp.cols = append(sp.cols, col)
+	}
+	// ORDER BY: an output column by position or name, else an expression.
+	if n.OrderBy != nil {
+		for _, it := range n.OrderBy.Items {
+			oi := orderItem{outIdx: -1, desc: it.Desc}
+			if v, ok := it.Expr.(*test_driver.ValueExpr); ok && v.Kind() == test_driver.KindInt64 {
+				k := int(v.GetInt64())
+				if k < 1 || k > len(sp.proj) {
+					return nil, pgerror.New("42P10", "ORDER BY position %d is not in select list", k)
+				}
+				oi.outIdx = k - 1
+			} else if cn, ok := it.Expr.(*ast.ColumnNameExpr); ok && cn.Name.Table.O == "" && outputIndex(sp.cols, n.Fields.Fields, cn.Name.Name.O) >= 0 {
+				oi.outIdx = outputIndex(sp.cols, n.Fields.Fields, cn.Name.Name.O)
+			} else {
+				x, err := p.compile(it.Expr, types.Unknown, sc)
+				if err != nil {
+					return nil, err
+				}
+				oi.e = x
+			}
+			sp.order = append(sp.order, oi)
+		}
+	}
+	if n.Limit != nil {
+		nsc := &scope{noCols: "LIMIT"}
+		if n.Limit.Count != nil {
+			if sp.limit, err = p.compileInt(n.Limit.Count, "LIMIT", nsc); err != nil {
+				return nil, err
+			}
+		}
+		if n.Limit.Offset != nil {
+			if sp.offset, err = p.compileInt(n.Limit.Offset, "OFFSET", nsc); err != nil {
+				return nil, err
+			}
+		}
+	}
+	p.finishParams()
+	for i := range sp.cols {
+		sp.cols[i].Type = sp.proj[i].typ()
+	}
+	return sp, nil
+}
+
+func (p *planner) compileInt(e ast.ExprNode, what string, sc *scope) (expr, error) {
+	x, err := p.compile(e, types.Int8, sc)
+	if err != nil {
+		return nil, err
+	}
+	if !x.typ().IsInteger() {
+		return nil, pgerror.New(pgerror.CodeDatatypeMismatch, "argument of %s must be type bigint, not type %s", what, x.typ().Name())
+	}
+	return x, nil
+}
+
+// outputIndex finds an output column by alias or name.
+func outputIndex(cols []Column, fields []*ast.SelectField, name string) int {
+	for i, f := range fields {
+		if f.WildCard == nil && f.AsName.O == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// outputName is the column name PostgreSQL gives a select-list item.
+func outputName(f *ast.SelectField) string {
+	if f.AsName.O != "" {
+		return f.AsName.O
+	}
+	return exprName(f.Expr)
+}
+
+func exprName(e ast.ExprNode) string {
+	switch e := e.(type) {
+	case *ast.ColumnNameExpr:
+		return e.Name.Name.O
+	case *ast.ParenthesesExpr:
+		return exprName(e.Expr)
+	case *ast.FuncCallExpr:
+		switch e.FnName.L {
+		case front.CastFunc:
+			if n := exprName(e.Args[0]); n != "?column?" {
+				return n
+			}
+			if t, ok := castTarget(e.Args[1]); ok {
+				return shortTypeName(t)
+			}
+		case "concat":
+			return "?column?"
+		}
+		return e.FnName.L
+	case *ast.AggregateFuncExpr:
+		return e.F
+	case *ast.CaseExpr:
+		return "case"
+	case *test_driver.ValueExpr:
+		if e.Kind() == test_driver.KindInt64 && e.Type.GetFlag()&mysql.IsBooleanFlag != 0 {
+			return "bool"
+		}
+	}
+	return "?column?"
+}
+
+func shortTypeName(t types.T) string {
+	switch t.OID {
+	case types.OIDBool:
+		return "bool"
+	case types.OIDInt2:
+		return "int2"
+	case types.OIDInt4:
+		return "int4"
+	case types.OIDInt8:
+		return "int8"
+	case types.OIDFloat4:
+		return "float4"
+	case types.OIDFloat8:
+		return "float8"
+	case types.OIDVarchar:
+		return "varchar"
+	case types.OIDBpchar:
+		return "bpchar"
+	}
+	return t.Name()
+}
+
+func (sp *selectPlan) exec(ec *execCtx, w ResultWriter) error {
+	var rows []scannedRow
+	if sp.scan != nil {
+		var err error
+		if rows, err = sp.scan.rows(ec); err != nil {
+			return err
+		}
+		if rows, err = filterRows(ec, rows, sp.filter); err != nil {
+			return err
+		}
+	} else {
+		rows = []scannedRow{{}}
+		if sp.filter != nil {
+			var err error
+			if rows, err = filterRows(ec, rows, sp.filter); err != nil {
+				return err
+			}
+		}
+	}
+	if sp.aggs != nil {
+		agg, err := sp.aggs.run(ec, rows)
+		if err != nil {
+			return err
+		}
+		rows = []scannedRow{{row: agg}}
+	}
+	type outRow struct {
+		in   []rowenc.Value
+		out  []rowenc.Value
+		keys []rowenc.Value
+	}
+	out := make([]outRow, 0, len(rows))
+	for _, r := range rows {
+		o := outRow{in: r.row, out: make([]rowenc.Value, len(sp.proj))}
+		for i, e := range sp.proj {
+			v, err := e.eval(ec, r.row)
+			if err != nil {
+				return err
+			}
+			o.out[i] = v
+		}
+		for _, it := range sp.order {
+			if it.outIdx >= 0 {
+				o.keys = append(o.keys, o.out[it.outIdx])
+				continue
+			}
+			v, err := it.e.eval(ec, r.row)
+			if err != nil {
+				return err
+			}
+			o.keys = append(o.keys, v)
+		}
+		out = append(out, o)
+	}
+	if len(sp.order) > 0 {
+		sort.SliceStable(out, func(i, j int) bool {
+			for k, it := range sp.order {
+				c := orderCompare(out[i].keys[k], out[j].keys[k])
+				if it.desc {
+					c = -c
+				}
+				if c != 0 {
+					return c < 0
+				}
+			}
+			return false
+		})
+	}
+	lo, hi := 0, len(out)
+	if sp.offset != nil {
+		v, err := sp.offset.eval(ec, nil)
+		if err != nil {
+			return err
+		}
+		if !v.IsNull() {
+			if v.I < 0 {
+				return pgerror.New("2201X", "OFFSET must not be negative")
+			}
+			lo = int(min(v.I, int64(len(out))))
+		}
+	}
+	if sp.limit != nil {
+		v, err := sp.limit.eval(ec, nil)
+		if err != nil {
+			return err
+		}
+		if !v.IsNull() {
+			if v.I < 0 {
+				return pgerror.New("2201W", "LIMIT must not be negative")
+			}
+			hi = int(min(int64(lo)+v.I, int64(len(out))))
+		}
+	}
+	if err := w.Columns(sp.cols); err != nil {
+		return err
+	}
+	for _, o := range out[lo:hi] {
+		if err := w.Row(o.out); err != nil {
+			return err
+		}
+	}
+	return w.Complete(fmt.Sprintf("SELECT %d", hi-lo))
+}
+
+// orderCompare orders values ascending with NULLs last (so DESC puts them
+// first), as PostgreSQL's defaults do.
+func orderCompare(a, b rowenc.Value) int {
+	switch {
+	case a.IsNull() && b.IsNull():
+		return 0
+	case a.IsNull():
+		return 1
+	case b.IsNull():
+		return -1
+	}
+	return compareValues(a, b)
+}
+
+func (sp *selectPlan) explain() []string {
+	var lines []string
+	if sp.limit != nil || sp.offset != nil {
+		lines = append(lines, "limit")
+	}
+	if len(sp.order) > 0 {
+		lines = append(lines, "sort")
+	}
+	if sp.aggs != nil {
+		lines = append(lines, "aggregate")
+	}
+	if sp.filter != nil {
+		lines = append(lines, "filter")
+	}
+	if sp.scan != nil {
+		lines = append(lines, sp.scan.describe())
+	} else {
+		lines = append(lines, "values (one row)")
+	}
+	return indent(lines)
+}
+
+func indent(lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		if i == 0 {
+			out[i] = l
+			continue
+		}
+		pad := ""
+		for j := 1; j < i; j++ {
+			pad += "      "
+		}
+		out[i] = pad + "  └── " + l
+	}
+	return out
+}

@@ -1,0 +1,307 @@
+package sql
+
+import (
+	"context"
+	"errors"
+
+	"github.com/meridiandb/meridian/sql/front"
+	"github.com/meridiandb/meridian/sql/pgerror"
+	"github.com/meridiandb/meridian/sql/rowenc"
+	"github.com/meridiandb/meridian/sql/types"
+	"github.com/meridiandb/meridian/txn"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+)
+
+// txnState is a session's transaction state.
+//
+//	idle ──BEGIN──▶ open ──COMMIT/ROLLBACK──▶ idle
+//	                 │ statement error
+//	                 ▼
+//	               failed ──COMMIT/ROLLBACK (reports ROLLBACK)──▶ idle
+type txnState int
+
+const (
+	stateIdle txnState = iota
+	stateOpen
+	stateFailed
+)
+
+type session struct {
+	srv    *Server
+	user   string
+	dbName string
+	parser *front.Parser
+	vars   *sessionVars
+	state  txnState
+	// tx is the explicit transaction. Invariant: tx != nil iff state ==
+	// stateOpen (a failed transaction is rolled back at once).
+	tx txn.Txn
+}
+
+var _ Session = (*session)(nil)
+
+func newSession(srv *Server, user, db string) *session {
+	return &session{srv: srv, user: user, dbName: db, parser: front.NewParser(), vars: newSessionVars(srv.cfg.ServerVersion, user)}
+}
+
+// TxnStatus implements Session.
+func (s *session) TxnStatus() TxnStatus {
+	switch s.state {
+	case stateOpen:
+		return TxnActive
+	case stateFailed:
+		return TxnFailed
+	}
+	return TxnIdle
+}
+
+// Parameters implements Session.
+func (s *session) Parameters() map[string]string {
+	s.vars.changed = nil
+	return s.vars.reported()
+}
+
+// Close implements Session.
+func (s *session) Close(ctx context.Context) error {
+	if s.tx != nil {
+		_ = s.tx.Rollback(ctx)
+		s.tx = nil
+	}
+	s.state = stateIdle
+	return nil
+}
+
+type txnControl int
+
+const (
+	notControl txnControl = iota
+	ctlBegin
+	ctlCommit
+	ctlRollback
+)
+
+func controlOf(n ast.StmtNode) txnControl {
+	switch n.(type) {
+	case *ast.BeginStmt:
+		return ctlBegin
+	case *ast.CommitStmt:
+		return ctlCommit
+	case *ast.RollbackStmt:
+		return ctlRollback
+	}
+	return notControl
+}
+
+// ExecSimple implements Session.
+func (s *session) ExecSimple(ctx context.Context, query string, w ResultWriter) error {
+	stmts, err := s.parser.Parse(query)
+	if err != nil {
+		return s.fail(ctx, err)
+	}
+	if len(stmts) == 0 {
+		return w.EmptyQuery()
+	}
+	for i := 0; i < len(stmts); {
+		if s.state != stateIdle || controlOf(stmts[i].AST) != notControl {
+			if err := s.execOne(ctx, &stmts[i], nil, nil, w); err != nil {
+				return err
+			}
+			i++
+			continue
+		}
+		// Outside a transaction block, the statements up to the next
+		// transaction control statement form one implicit transaction.
+		j := i
+		for j < len(stmts) && controlOf(stmts[j].AST) == notControl {
+			j++
+		}
+		if err := s.execImplicit(ctx, stmts[i:j], nil, nil, w); err != nil {
+			return err
+		}
+		i = j
+	}
+	return nil
+}
+
+// execOne runs a statement in a transaction block or a transaction control
+// statement.
+func (s *session) execOne(ctx context.Context, st *front.Parsed, ptypes []types.T, params []rowenc.Value, w ResultWriter) error {
+	ctl := controlOf(st.AST)
+	switch s.state {
+	case stateFailed:
+		if ctl == ctlCommit || ctl == ctlRollback {
+			s.state = stateIdle
+			return w.Complete("ROLLBACK")
+		}
+		return pgerror.New(pgerror.CodeInFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+	case stateIdle:
+		switch ctl {
+		case ctlBegin:
+			opts := txn.Options{ReadOnly: st.AST.(*ast.BeginStmt).ReadOnly}
+			tx, err := s.srv.cfg.DB.Begin(ctx, opts)
+			if err != nil {
+				return pgerror.Flatten(err)
+			}
+			s.tx, s.state = tx, stateOpen
+			return w.Complete("BEGIN")
+		case ctlCommit:
+			if err := w.Notice("WARNING", pgerror.CodeNoActiveSQLTransaction, "there is no transaction in progress"); err != nil {
+				return err
+			}
+			return w.Complete("COMMIT")
+		case ctlRollback:
+			if err := w.Notice("WARNING", pgerror.CodeNoActiveSQLTransaction, "there is no transaction in progress"); err != nil {
+				return err
+			}
+			return w.Complete("ROLLBACK")
+		}
+		return s.execImplicit(ctx, []front.Parsed{*st}, ptypes, params, w)
+	}
+	// stateOpen.
+	switch ctl {
+	case ctlBegin:
+		if err := w.Notice("WARNING", pgerror.CodeActiveSQLTransaction, "there is already a transaction in progress"); err != nil {
+			return err
+		}
+		return w.Complete("BEGIN")
+	case ctlCommit:
+		tx := s.tx
+		s.tx, s.state = nil, stateIdle
+		if err := tx.Commit(ctx); err != nil {
+			_ = tx.Rollback(ctx)
+			return pgerror.Flatten(err)
+		}
+		return w.Complete("COMMIT")
+	case ctlRollback:
+		_ = s.tx.Rollback(ctx)
+		s.tx, s.state = nil, stateIdle
+		return w.Complete("ROLLBACK")
+	}
+	if err := ctx.Err(); err != nil {
+		return s.fail(ctx, err)
+	}
+	if err := s.execStmt(ctx, s.tx, st, ptypes, params, w); err != nil {
+		return s.fail(ctx, err)
+	}
+	return nil
+}
+
+// fail puts an open transaction into the failed state (rolling back its
+// writes and releasing its locks at once) and returns err for the client.
+func (s *session) fail(ctx context.Context, err error) error {
+	if s.state == stateOpen {
+		_ = s.tx.Rollback(context.WithoutCancel(ctx))
+		s.tx, s.state = nil, stateFailed
+	}
+	return pgerror.Flatten(err)
+}
+
+// execImplicit runs stmts in one implicit transaction, retrying it on
+// retryable conflicts. Results are buffered until the outcome is known, so
+// a retried attempt leaves no trace.
+func (s *session) execImplicit(ctx context.Context, stmts []front.Parsed, ptypes []types.T, params []rowenc.Value, w ResultWriter) error {
+	opts := txn.Options{}
+	for attempt := 0; ; attempt++ {
+		buf := &bufferWriter{}
+		err := s.attemptImplicit(ctx, stmts, ptypes, params, buf, opts)
+		var re *txn.RetryableError
+		if errors.Is(err, txn.ErrRetryable) && attempt < s.srv.cfg.MaxRetries && ctx.Err() == nil {
+			if errors.As(err, &re) {
+				opts.Priority = re.Priority
+			}
+			continue
+		}
+		if rerr := buf.replay(w); rerr != nil {
+			return rerr
+		}
+		if err != nil {
+			return pgerror.Flatten(err)
+		}
+		return nil
+	}
+}
+
+func (s *session) attemptImplicit(ctx context.Context, stmts []front.Parsed, ptypes []types.T, params []rowenc.Value, w ResultWriter, opts txn.Options) error {
+	tx, err := s.srv.cfg.DB.Begin(ctx, opts)
+	if err != nil {
+		return err
+	}
+	for i := range stmts {
+		if err := ctx.Err(); err != nil {
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+			return err
+		}
+		if err := s.execStmt(ctx, tx, &stmts[i], ptypes, params, w); err != nil {
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+			return err
+		}
+	}
+	return tx.Commit(ctx)
+}
+
+// execStmt plans and runs one statement in tx.
+func (s *session) execStmt(ctx context.Context, tx txn.Txn, st *front.Parsed, ptypes []types.T, params []rowenc.Value, w ResultWriter) error {
+	if params == nil && st.NumParams > 0 {
+		return pgerror.New(pgerror.CodeUndefinedParameter, "there is no parameter $%d", st.Params[0])
+	}
+	p, err := s.plan(ctx, tx, st, ptypes)
+	if err != nil {
+		return err
+	}
+	ec := &execCtx{ctx: ctx, s: s, tx: tx, params: params}
+	if err := p.exec(ec, w); err != nil {
+		return err
+	}
+	for _, kv := range s.vars.drain() {
+		if err := w.ParameterStatus(kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bufferWriter records results to replay them later.
+type bufferWriter struct {
+	calls []func(ResultWriter) error
+}
+
+func (b *bufferWriter) Columns(cols []Column) error {
+	c := append([]Column(nil), cols...)
+	b.calls = append(b.calls, func(w ResultWriter) error { return w.Columns(c) })
+	return nil
+}
+
+func (b *bufferWriter) Row(row []rowenc.Value) error {
+	r := append([]rowenc.Value(nil), row...)
+	b.calls = append(b.calls, func(w ResultWriter) error { return w.Row(r) })
+	return nil
+}
+
+func (b *bufferWriter) Complete(tag string) error {
+	b.calls = append(b.calls, func(w ResultWriter) error { return w.Complete(tag) })
+	return nil
+}
+
+func (b *bufferWriter) EmptyQuery() error {
+	b.calls = append(b.calls, func(w ResultWriter) error { return w.EmptyQuery() })
+	return nil
+}
+
+func (b *bufferWriter) Notice(severity, code, message string) error {
+	b.calls = append(b.calls, func(w ResultWriter) error { return w.Notice(severity, code, message) })
+	return nil
+}
+
+func (b *bufferWriter) ParameterStatus(name, value string) error {
+	b.calls = append(b.calls, func(w ResultWriter) error { return w.ParameterStatus(name, value) })
+	return nil
+}
+
+func (b *bufferWriter) replay(w ResultWriter) error {
+	for _, c := range b.calls {
+		if err := c(w); err != nil {
+			return err
+		}
+	}
+	return nil
+}

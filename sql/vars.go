@@ -1,0 +1,200 @@
+package sql
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/meridiandb/meridian/sql/pgerror"
+)
+
+// varDef describes a session variable clients may SET or SHOW.
+type varDef struct {
+	name     string // canonical spelling, as SHOW and ParameterStatus report it
+	def      string
+	reported bool // sent to the client in ParameterStatus
+	readOnly bool
+	// check validates and normalises a new value.
+	check func(v string) (string, error)
+}
+
+var varDefs = map[string]*varDef{}
+
+func init() {
+	for _, d := range []*varDef{
+		{name: "application_name", def: "", reported: true},
+		{name: "client_encoding", def: "UTF8", reported: true, check: checkEncoding},
+		{name: "DateStyle", def: "ISO, MDY", reported: true, check: checkDateStyle},
+		{name: "TimeZone", def: "UTC", reported: true, check: checkTimeZone},
+		{name: "IntervalStyle", def: "postgres", reported: true, check: only("postgres")},
+		{name: "extra_float_digits", def: "1", check: checkExtraFloatDigits},
+		{name: "search_path", def: `"$user", public`},
+		{name: "statement_timeout", def: "0"},
+		{name: "lock_timeout", def: "0"},
+		{name: "idle_in_transaction_session_timeout", def: "0"},
+		{name: "transaction_isolation", def: "serializable", check: only("serializable", "repeatable read", "read committed", "read uncommitted")},
+		{name: "default_transaction_isolation", def: "serializable", check: only("serializable", "repeatable read", "read committed", "read uncommitted")},
+		{name: "standard_conforming_strings", def: "on", reported: true, check: only("on")},
+		{name: "integer_datetimes", def: "on", reported: true, readOnly: true},
+		{name: "server_version", reported: true, readOnly: true},
+		{name: "server_encoding", def: "UTF8", reported: true, readOnly: true},
+		{name: "is_superuser", def: "on", reported: true, readOnly: true},
+		{name: "session_authorization", reported: true, readOnly: true},
+		{name: "max_identifier_length", def: "63", readOnly: true},
+	} {
+		varDefs[strings.ToLower(d.name)] = d
+	}
+}
+
+func canonicalVarName(name string) string { return strings.ToLower(name) }
+
+func checkEncoding(v string) (string, error) {
+	switch strings.ToUpper(strings.ReplaceAll(v, "-", "")) {
+	case "UTF8", "UNICODE":
+		return "UTF8", nil
+	}
+	return "", pgerror.Unsupported("client_encoding " + v + " (only UTF8)")
+}
+
+func checkDateStyle(v string) (string, error) {
+	parts := strings.Split(v, ",")
+	order := "MDY"
+	for _, p := range parts {
+		switch strings.ToUpper(strings.TrimSpace(p)) {
+		case "ISO":
+		case "MDY", "US", "NONEURO", "NONEUROPEAN", "DEFAULT":
+			order = "MDY"
+		case "DMY", "EURO", "EUROPEAN":
+			order = "DMY"
+		case "YMD":
+			order = "YMD"
+		default:
+			return "", pgerror.Unsupported("DateStyle " + v + " (only ISO)")
+		}
+	}
+	return "ISO, " + order, nil
+}
+
+func checkTimeZone(v string) (string, error) {
+	switch strings.ToUpper(strings.TrimSpace(v)) {
+	case "UTC", "ETC/UTC", "GMT", "Z", "ZULU", "UCT", "0", "+00:00", "00:00", "+0", "-0":
+		return "UTC", nil
+	}
+	return "", pgerror.Unsupported("time zone " + v + " (only UTC)")
+}
+
+func checkExtraFloatDigits(v string) (string, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return "", pgerror.New(pgerror.CodeInvalidParameterValue, "invalid value for parameter \"extra_float_digits\": %q", v)
+	}
+	if n < -15 || n > 3 {
+		return "", pgerror.New(pgerror.CodeInvalidParameterValue, "%d is outside the valid range for parameter \"extra_float_digits\" (-15 .. 3)", n)
+	}
+	return strconv.Itoa(n), nil
+}
+
+func only(allowed ...string) func(string) (string, error) {
+	return func(v string) (string, error) {
+		for _, a := range allowed {
+			if strings.EqualFold(strings.TrimSpace(v), a) {
+				return a, nil
+			}
+		}
+		return "", pgerror.Unsupported("value " + strconv.Quote(v) + " (supported: " + strings.Join(allowed, ", ") + ")")
+	}
+}
+
+// sessionVars holds a session's variables.
+type sessionVars struct {
+	vals    map[string]string // by lower-case name
+	changed []string          // reported names changed since the last drain
+}
+
+func newSessionVars(serverVersion, user string) *sessionVars {
+	v := &sessionVars{vals: map[string]string{}}
+	for k, d := range varDefs {
+		v.vals[k] = d.def
+	}
+	v.vals["server_version"] = serverVersion
+	v.vals["session_authorization"] = user
+	return v
+}
+
+// set assigns a variable (value "" with reset true means DEFAULT). At
+// startup, unknown names are ignored, as drivers send options of their own.
+func (v *sessionVars) set(name, value string, reset bool) error {
+	d, ok := varDefs[name]
+	if !ok {
+		if strings.Contains(name, ".") {
+			// Custom (extension-style) variables are free-form.
+			v.vals[name] = value
+			return nil
+		}
+		return pgerror.New(pgerror.CodeUndefinedObject, "unrecognized configuration parameter %q", name)
+	}
+	if d.readOnly {
+		return pgerror.New(codeCantChangeRuntimeParam, "parameter %q cannot be changed", d.name)
+	}
+	if reset {
+		value = d.def
+	} else if d.check != nil {
+		var err error
+		if value, err = d.check(value); err != nil {
+			return err
+		}
+	}
+	if v.vals[name] != value && d.reported {
+		v.changed = append(v.changed, name)
+	}
+	v.vals[name] = value
+	return nil
+}
+
+func (v *sessionVars) get(name string) (display string, value string, err error) {
+	if val, ok := v.vals[name]; ok {
+		if d, ok := varDefs[name]; ok {
+			return d.name, val, nil
+		}
+		return name, val, nil
+	}
+	return "", "", pgerror.New(pgerror.CodeUndefinedObject, "unrecognized configuration parameter %q", name)
+}
+
+// reported returns the reported parameters by their canonical names.
+func (v *sessionVars) reported() map[string]string {
+	out := map[string]string{}
+	for k, d := range varDefs {
+		if d.reported {
+			out[d.name] = v.vals[k]
+		}
+	}
+	return out
+}
+
+// drain returns the reported parameters changed since the last call.
+func (v *sessionVars) drain() [][2]string {
+	var out [][2]string
+	seen := map[string]bool{}
+	for _, k := range v.changed {
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, [2]string{varDefs[k].name, v.vals[k]})
+		}
+	}
+	v.changed = nil
+	return out
+}
+
+func (v *sessionVars) all() [][2]string {
+	var out [][2]string
+	for k, val := range v.vals {
+		name := k
+		if d, ok := varDefs[k]; ok {
+			name = d.name
+		}
+		out = append(out, [2]string{name, val})
+	}
+	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i][0]) < strings.ToLower(out[j][0]) })
+	return out
+}
