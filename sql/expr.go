@@ -237,6 +237,15 @@ func compileLiteral(e *test_driver.ValueExpr, hint types.T) (expr, error) {
 		}
 		return &constExpr{t: types.Int8, v: rowenc.Int(i)}, nil
 	case test_driver.KindUint64:
+		if u := e.GetUint64(); u < 1<<63 {
+			if hint.Kind() == rowenc.KindFloat {
+				return &constExpr{t: hint, v: rowenc.Float(float64(u))}, nil
+			}
+			if u < 1<<31 {
+				return &constExpr{t: types.Int4, v: rowenc.Int(int64(u))}, nil
+			}
+			return &constExpr{t: types.Int8, v: rowenc.Int(int64(u))}, nil
+		}
 		return &constExpr{t: types.Float8, v: rowenc.Float(float64(e.GetUint64()))}, nil
 	case test_driver.KindFloat64, test_driver.KindFloat32:
 		return &constExpr{t: types.Float8, v: rowenc.Float(e.GetFloat64())}, nil

@@ -11,6 +11,7 @@ import (
 	"github.com/meridiandb/meridian/sql/types"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/opcode"
+	"github.com/pingcap/tidb/pkg/parser/test_driver"
 )
 
 // funcExpr is a call of a built-in scalar function.
@@ -57,7 +58,15 @@ func (p *planner) funcCall(e *ast.FuncCallExpr, hint types.T, sc *scope) (expr, 
 		if !ok || nargs != 2 {
 			return nil, pgerror.New(pgerror.CodeInternalError, "malformed cast")
 		}
-		x, err := p.compile(e.Args[0], to, sc)
+		// A string literal is converted by the cast itself (explicitly, so
+		// 'abcdef'::varchar(3) truncates); a parameter takes the type.
+		h := to
+		if p.untyped(e.Args[0]) {
+			if _, isParam := e.Args[0].(*test_driver.ParamMarkerExpr); !isParam {
+				h = types.Unknown
+			}
+		}
+		x, err := p.compile(e.Args[0], h, sc)
 		if err != nil {
 			return nil, err
 		}
@@ -98,9 +107,22 @@ func (p *planner) funcCall(e *ast.FuncCallExpr, hint types.T, sc *scope) (expr, 
 		if nargs != 2 {
 			return nil, pgerror.Unsupported("concat() with other than two arguments")
 		}
-		l, r, err := p.operands(e.Args[0], e.Args[1], sc)
+		side := func(a ast.ExprNode) (expr, error) {
+			if p.untyped(a) {
+				return p.compile(a, types.Text, sc)
+			}
+			return p.compile(a, types.Unknown, sc)
+		}
+		l, err := side(e.Args[0])
 		if err != nil {
 			return nil, err
+		}
+		r, err := side(e.Args[1])
+		if err != nil {
+			return nil, err
+		}
+		if !isStringy(l.typ()) && !isStringy(r.typ()) {
+			return nil, pgerror.New(pgerror.CodeUndefinedFunction, "operator does not exist: %s || %s", l.typ().Name(), r.typ().Name())
 		}
 		return &concatExpr{l: l, r: r}, nil
 	case "lower", "upper", "length", "char_length", "character_length", "abs", "coalesce":
@@ -181,7 +203,7 @@ func (p *planner) funcCall(e *ast.FuncCallExpr, hint types.T, sc *scope) (expr, 
 	for i, a := range args {
 		if a.typ() != t {
 			c, err := assignTo(a, t, "coalesce")
-			if err != nil || !(isNumeric(a.typ()) && isNumeric(t) || isStringy(a.typ()) && isStringy(t)) {
+			if err != nil || !(a.typ().OID == types.OIDUnknown || isNumeric(a.typ()) && isNumeric(t) || isStringy(a.typ()) && isStringy(t)) {
 				return nil, pgerror.New(pgerror.CodeDatatypeMismatch, "COALESCE types %s and %s cannot be matched", t.Name(), a.typ().Name())
 			}
 			args[i] = c

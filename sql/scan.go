@@ -39,6 +39,9 @@ func (sp *scanPlan) kind() string {
 func (sp *scanPlan) describe() string {
 	t := sp.table
 	if sp.kind() == "full scan" {
+		if sp.forUpdate {
+			return fmt.Sprintf("full scan on %s for update", t.Name)
+		}
 		return fmt.Sprintf("full scan on %s", t.Name)
 	}
 	var conds []string
@@ -54,7 +57,11 @@ func (sp *scanPlan) describe() string {
 			conds = append(conds, c+map[bool]string{true: " <= ?", false: " < ?"}[sp.hiInc])
 		}
 	}
-	return fmt.Sprintf("%s on %s using %s (%s)", sp.kind(), t.Name, t.PKName(), strings.Join(conds, " AND "))
+	lock := ""
+	if sp.forUpdate {
+		lock = " for update"
+	}
+	return fmt.Sprintf("%s on %s using %s (%s)%s", sp.kind(), t.Name, t.PKName(), strings.Join(conds, " AND "), lock)
 }
 
 // newScanPlan picks the key columns the filter constrains.

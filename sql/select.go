@@ -128,8 +128,11 @@ func (p *planner) planSelect(n *ast.SelectStmt) (plan, error) {
 	if n.OrderBy != nil {
 		for _, it := range n.OrderBy.Items {
 			oi := orderItem{outIdx: -1, desc: it.Desc}
-			if v, ok := it.Expr.(*test_driver.ValueExpr); ok && v.Kind() == test_driver.KindInt64 {
-				k := int(v.GetInt64())
+			if pos, ok := it.Expr.(*ast.PositionExpr); ok {
+				k := pos.N
+				if pos.P != nil {
+					return nil, pgerror.Unsupported("parameters in ORDER BY positions")
+				}
 				if k < 1 || k > len(sp.proj) {
 					return nil, pgerror.New("42P10", "ORDER BY position %d is not in select list", k)
 				}

@@ -250,6 +250,9 @@ func (s *session) execStmt(ctx context.Context, tx txn.Txn, st *front.Parsed, pt
 	}
 	ec := &execCtx{ctx: ctx, s: s, tx: tx, params: params}
 	if err := p.exec(ec, w); err != nil {
+		if errors.Is(err, txn.ErrReadOnly) {
+			return pgerror.New(pgerror.CodeReadOnlySQLTransaction, "cannot execute this statement in a read-only transaction")
+		}
 		return err
 	}
 	for _, kv := range s.vars.drain() {

@@ -36,8 +36,8 @@ func TestTranslate(t *testing.T) {
 		{`SHOW DateStyle`, `show session variables like 'datestyle'`},
 		{`SHOW ALL`, `show session variables`},
 		{`CREATE TABLE t (id INT8 PRIMARY KEY, s TEXT NOT NULL DEFAULT 'x'::text, b BYTEA, f DOUBLE PRECISION, r REAL, v VARCHAR(5), c CHAR(2), ts TIMESTAMP, ok BOOLEAN DEFAULT true, PRIMARY KEY (id))`,
-			`create table t (id bigint primary key, s text not null default meridian_default(meridian_cast('x', '25')), b longblob, f double, r float, v varchar(5), c char(2), ts datetime(6), ok boolean default meridian_default(true), primary key (id))`},
-		{`CREATE TABLE IF NOT EXISTS "T" (a int2, b float)`, `create table if not exists "T" (a smallint, b double)`},
+			`create table t ("id" bigint primary key, "s" text not null default meridian_default(meridian_cast('x', '25')), "b" longblob, "f" double, "r" float, "v" varchar(5), "c" char(2), "ts" datetime(6), "ok" boolean default meridian_default(true), primary key (id))`},
+		{`CREATE TABLE IF NOT EXISTS "T" (a int2, b float)`, `create table if not exists "T" ("a" smallint, "b" double)`},
 		{`SELECT timestamp '2020-01-01'`, `select meridian_cast('2020-01-01', '1114')`},
 	} {
 		stmts, err := Translate(tc.in)

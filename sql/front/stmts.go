@@ -367,7 +367,9 @@ func (t *translator) tableElement(el []token) error {
 	if el[0].kind != tokIdent && el[0].kind != tokQIdent {
 		return unexpected(el, 0)
 	}
-	t.emit(el[0])
+	// The column name is quoted so that words MySQL reserves but
+	// PostgreSQL does not (by, key, status, ...) stay names.
+	t.quotedIdent(el[0].text)
 	typ, i, err := parseType(el, 1)
 	if err != nil {
 		return err
