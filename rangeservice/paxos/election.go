@@ -179,7 +179,7 @@ func (r *Replica) handlePromise(m Message) {
 			r.becomeFollower(None)
 			return
 		}
-		base := r.log.membersAt(r.commit)
+		base := r.log.members()
 		n := 0
 		for _, id := range base {
 			if r.election.rejects[id] {
@@ -199,7 +199,9 @@ func (r *Replica) handlePromise(m Message) {
 // merged is the outcome of phase 1 over the slots above our commit index.
 type merged struct {
 	commit  uint64  // highest index some promiser knows chosen
-	entries []Entry // slots commit+1.. of ours .. last, no holes
+	entries []Entry // slots from our commit+1 to the last any promiser holds, no holes
+	// configs are the configuration at our commit index and those of the
+	// configuration entries above it, in log order.
 	configs [][]ReplicaID
 }
 
@@ -245,6 +247,12 @@ func (r *Replica) merge() merged {
 			out.configs = append(out.configs, slots[k].Change.Members)
 		}
 	}
+	if len(out.configs[0]) == 0 {
+		// A replica that joined knows no configuration at its commit index;
+		// the configuration entries it learned (each one change from the
+		// previous) stand in for it.
+		out.configs = out.configs[1:]
+	}
 	out.entries = slots
 	return out
 }
@@ -252,16 +260,15 @@ func (r *Replica) merge() merged {
 // tryWin becomes leader once the promises cover a majority of every
 // configuration that may be in force over the merged log: the one at our
 // commit index and each configuration entry above it. Configurations take
-// effect when appended, so a slot above our commit could have been chosen
-// under any of them.
+// effect when appended, so a slot above our commit index could have been
+// chosen under any of them.
 func (r *Replica) tryWin() {
 	mg := r.merge()
 	for _, c := range mg.configs {
 		r.sendPrepares(c)
 	}
-	final := mg.configs[len(mg.configs)-1]
-	if !slices.Contains(final, r.id) {
-		r.logf("not a member of %v; abandoning election", final)
+	if len(mg.configs) == 0 || !slices.Contains(mg.configs[len(mg.configs)-1], r.id) {
+		r.logf("not a member of the merged configuration; abandoning election")
 		r.becomeFollower(None)
 		return
 	}

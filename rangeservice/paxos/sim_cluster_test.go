@@ -27,6 +27,8 @@ type simNode struct {
 	alive   bool
 	gone    bool // removed from the group and destroyed
 	restart uint64
+	// lastSkip is the last global tick this node's (slow) clock skipped.
+	lastSkip uint64
 	// props maps a proposal id to the client request it carries; waiting
 	// maps (client, seq) to the waiting request.
 	props   map[uint64]waitKey
@@ -57,12 +59,16 @@ type simOpts struct {
 	ticks      int
 	quietTicks int
 	loss, dup  float64
-	maxDelay   int
+	minDelay   int // 0 or 1 tick
+	maxDelay   int // delays are in [minDelay, minDelay+maxDelay)
 	crashes    bool
 	partitions bool
 	confChange bool
 	clients    int
 	compactLag int
+	// drift makes clocks run up to 10% slow; the lease margin is raised to
+	// cover it.
+	drift bool
 }
 
 // simStats counts what a run exercised.
@@ -155,7 +161,11 @@ func (s *sim) node(id ReplicaID) *simNode {
 
 // boot starts (or restarts) a node from its disk.
 func (s *sim) boot(n *simNode) {
-	cfg := Config{ID: n.id, Members: n.members, ElectionTicks: 10, HeartbeatTicks: 2,
+	margin := 1
+	if s.o.drift {
+		margin = 2
+	}
+	cfg := Config{ID: n.id, Members: n.members, ElectionTicks: 10, HeartbeatTicks: 2, LeaseMarginTicks: margin,
 		MaxInflight: 32, MaxEntriesPerMsg: 8, ForwardProposals: s.seed%3 == 0,
 		Rand: rand.New(rand.NewSource(s.rng.Int63())), HardState: n.disk.hs, Snapshot: n.disk.snap}
 	var applied uint64
@@ -304,7 +314,7 @@ func (s *sim) sendMsg(m Message) {
 		copies = 2
 	}
 	for i := 0; i < copies; i++ {
-		s.net = append(s.net, inflight{m: m, at: s.now + 1 + uint64(s.rng.Intn(s.o.maxDelay))})
+		s.net = append(s.net, inflight{m: m, at: s.now + uint64(s.o.minDelay+s.rng.Intn(s.o.maxDelay))})
 	}
 }
 
@@ -320,33 +330,47 @@ func (s *sim) step() {
 	}
 	s.clientsStep()
 	for _, n := range s.nodes {
-		if n.alive {
-			n.r.Tick()
-			s.handleReady(n)
-		}
-	}
-	s.checkLeases()
-	// Deliver due messages in a random order (reordering).
-	var due, later []inflight
-	for _, f := range s.net {
-		if f.at <= s.now {
-			due = append(due, f)
-		} else {
-			later = append(later, f)
-		}
-	}
-	s.net = later
-	s.rng.Shuffle(len(due), func(i, j int) { due[i], due[j] = due[j], due[i] })
-	for _, f := range due {
-		n := s.node(f.m.To)
-		if n == nil || !n.alive || !s.connected(f.m.From, f.m.To) {
+		if !n.alive {
 			continue
 		}
-		if err := n.r.Step(f.m); err != nil {
-			s.failf("step: %v", err)
+		// Clock drift: a node's clock may run up to 10% slow (it skips at
+		// most one tick in any ten). LeaseMarginTicks must cover it.
+		if s.o.drift && s.now >= n.lastSkip+10 && s.rng.Intn(100) < 10 {
+			n.lastSkip = s.now
+			continue
 		}
+		n.r.Tick()
 		s.handleReady(n)
-		s.checkLeases()
+	}
+	s.checkLeases()
+	// Deliver due messages in a random order (reordering). With zero-delay
+	// links, messages sent while delivering are due at once: keep going
+	// (bounded) so a whole exchange can happen within one tick.
+	for round := 0; round < 20; round++ {
+		var due, later []inflight
+		for _, f := range s.net {
+			if f.at <= s.now {
+				due = append(due, f)
+			} else {
+				later = append(later, f)
+			}
+		}
+		if len(due) == 0 {
+			break
+		}
+		s.net = later
+		s.rng.Shuffle(len(due), func(i, j int) { due[i], due[j] = due[j], due[i] })
+		for _, f := range due {
+			n := s.node(f.m.To)
+			if n == nil || !n.alive || !s.connected(f.m.From, f.m.To) {
+				continue
+			}
+			if err := n.r.Step(f.m); err != nil {
+				s.failf("step: %v", err)
+			}
+			s.handleReady(n)
+			s.checkLeases()
+		}
 	}
 	s.checkLeaders()
 }
@@ -387,6 +411,18 @@ func (s *sim) checkLeases() {
 		return
 	}
 	hb := holder.r.Status().Ballot
+	// Sharper: while the lease holds, no majority of its configuration has
+	// promised a higher ballot (durably), so no one else could be elected.
+	members := holder.r.Status().Members
+	higher := 0
+	for _, id := range members {
+		if n := s.node(id); n != nil && hb.Less(n.disk.hs.Promised) {
+			higher++
+		}
+	}
+	if higher >= quorum(members) {
+		s.failf("a majority of %v promised above %s while %d holds a lease", members, hb, holder.id)
+	}
 	for _, n := range s.nodes {
 		if !n.alive {
 			continue

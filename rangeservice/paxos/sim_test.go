@@ -30,6 +30,8 @@ func simOptsFor(seed int64) simOpts {
 		confChange: rng.Intn(3) == 0,
 		clients:    2 + rng.Intn(3),
 		compactLag: 5 + rng.Intn(30),
+		drift:      rng.Intn(2) == 0,
+		minDelay:   rng.Intn(2),
 	}
 	if seed%2 == 1 {
 		o.nodes = 5
@@ -92,7 +94,7 @@ func TestElectionTicks(t *testing.T) {
 	for _, nodes := range []int{3, 5} {
 		var cold, failover []int
 		for seed := int64(1); seed <= 200; seed++ {
-			s := newSim(seed, simOpts{nodes: nodes, loss: 0.05, maxDelay: 1})
+			s := newSim(seed, simOpts{nodes: nodes, loss: 0.05, minDelay: 1, maxDelay: 1})
 			c := s.ticksUntilLeader(nil, 1000)
 			if c < 0 {
 				t.Fatalf("seed %d: no leader elected", seed)
