@@ -16,7 +16,7 @@ import (
 //
 // Commands:
 //
-//	add-nodes <n> [election=<ticks>] [heartbeat=<ticks>] [forward] [join]
+//	add-nodes <n> [election=<ticks>] [heartbeat=<ticks>] [inflight=<n>] [batch=<n>] [forward] [join]
 //	campaign <id>
 //	propose <id> <data> [client=<c> seq=<s>]
 //	propose-conf-change <id> add=<r> | remove=<r>
@@ -200,6 +200,8 @@ func (env *interactionEnv) addNodes(t *testing.T, d *datadriven.TestData) {
 	cfg := Config{ElectionTicks: 10, HeartbeatTicks: 1}
 	d.MaybeScanArgs(t, "election", &cfg.ElectionTicks)
 	d.MaybeScanArgs(t, "heartbeat", &cfg.HeartbeatTicks)
+	d.MaybeScanArgs(t, "inflight", &cfg.MaxInflight)
+	d.MaybeScanArgs(t, "batch", &cfg.MaxEntriesPerMsg)
 	cfg.ForwardProposals = d.HasArg("forward")
 	first := len(env.nodes) + 1
 	var members []ReplicaID
