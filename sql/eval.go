@@ -10,9 +10,13 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/opcode"
 )
 
-func isNumeric(t types.T) bool { return t.IsInteger() || t.OID == types.OIDFloat4 || t.OID == types.OIDFloat8 }
+func isNumeric(t types.T) bool {
+	return t.IsInteger() || t.OID == types.OIDFloat4 || t.OID == types.OIDFloat8
+}
 
-func isStringy(t types.T) bool { return t.IsString() || t.OID == types.OIDUnknown || t.OID == types.OIDName }
+func isStringy(t types.T) bool {
+	return t.IsString() || t.OID == types.OIDUnknown || t.OID == types.OIDName
+}
 
 // numRank orders the numeric types by width for result typing.
 func numRank(t types.T) int {

@@ -40,7 +40,7 @@ type constExpr struct {
 	v rowenc.Value
 }
 
-func (e *constExpr) typ() types.T                                  { return e.t }
+func (e *constExpr) typ() types.T                                        { return e.t }
 func (e *constExpr) eval(*execCtx, []rowenc.Value) (rowenc.Value, error) { return e.v, nil }
 
 type paramExpr struct {

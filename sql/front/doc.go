@@ -5,7 +5,7 @@
 //
 // # What is translated
 //
-// The input is tokenized with PostgreSQL's lexical rules (strings with ''
+// The input is tokenized with PostgreSQL's lexical rules (strings with ”
 // doubling and literal backslashes, E'...' escape strings, "quoted"
 // identifiers, -- and nested /* */ comments, $n parameters), statement by
 // statement, and re-emitted:
@@ -36,7 +36,7 @@
 // # What is refused
 //
 // A construct the front cannot translate faithfully is refused with SQLSTATE
-// 0A000 naming it (dollar quoting, U&'' strings, bit strings, operators
+// 0A000 naming it (dollar quoting, U&” strings, bit strings, operators
 // PostgreSQL and MySQL read differently such as ^ # ~ && ?, RETURNING, ON
 // CONFLICT, NULLS FIRST/LAST, savepoints, TIMESTAMPTZ, SERIAL, ...), never
 // misparsed. Lexical errors (an unterminated string or comment) are 42601.

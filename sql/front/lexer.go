@@ -12,13 +12,13 @@ import (
 type tokKind uint8
 
 const (
-	tokIdent   tokKind = iota // unquoted identifier or keyword, lower-cased
-	tokQIdent                 // "quoted identifier"; text is the raw name
-	tokString                 // string literal; text is the value
-	tokNumber                 // numeric literal
-	tokParam                  // $n; num is n
-	tokOp                     // operator or punctuation
-	tokRaw                    // already-translated text emitted verbatim
+	tokIdent  tokKind = iota // unquoted identifier or keyword, lower-cased
+	tokQIdent                // "quoted identifier"; text is the raw name
+	tokString                // string literal; text is the value
+	tokNumber                // numeric literal
+	tokParam                 // $n; num is n
+	tokOp                    // operator or punctuation
+	tokRaw                   // already-translated text emitted verbatim
 )
 
 // token is one lexical token. space records whether whitespace or a comment
@@ -212,7 +212,7 @@ func isIdentStart(c byte) bool {
 func isIdentCont(c byte) bool { return isIdentStart(c) || isDigit(c) || c == '$' }
 
 // lexString reads a '...' literal at the start of s. With escapes it
-// resolves PostgreSQL's E'' backslash escapes. It returns the value and the
+// resolves PostgreSQL's E” backslash escapes. It returns the value and the
 // number of bytes consumed.
 func lexString(s string, escapes bool) (string, int, error) {
 	var b strings.Builder

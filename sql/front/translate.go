@@ -50,11 +50,15 @@ type translator struct {
 	maxN   int
 }
 
-func (t *translator) emit(tok token)     { t.out = append(t.out, tok) }
-func (t *translator) raw(s string)       { t.out = append(t.out, token{kind: tokRaw, text: s, space: true}) }
-func (t *translator) op(s string)        { t.out = append(t.out, token{kind: tokOp, text: s}) }
-func (t *translator) str(s string)       { t.out = append(t.out, token{kind: tokString, text: s, space: true}) }
-func (t *translator) ident(s string)     { t.out = append(t.out, token{kind: tokIdent, text: s, space: true}) }
+func (t *translator) emit(tok token) { t.out = append(t.out, tok) }
+func (t *translator) raw(s string)   { t.out = append(t.out, token{kind: tokRaw, text: s, space: true}) }
+func (t *translator) op(s string)    { t.out = append(t.out, token{kind: tokOp, text: s}) }
+func (t *translator) str(s string) {
+	t.out = append(t.out, token{kind: tokString, text: s, space: true})
+}
+func (t *translator) ident(s string) {
+	t.out = append(t.out, token{kind: tokIdent, text: s, space: true})
+}
 func (t *translator) quotedIdent(s string) {
 	t.out = append(t.out, token{kind: tokQIdent, text: s, space: true})
 }

@@ -233,4 +233,5 @@ func TypeFromField(ft *tidbtypes.FieldType) (types.T, error) {
 	}
 	return types.T{}, pgerror.Unsupported("column type " + ft.String())
 }
+
 var timestampT = types.Timestamp

@@ -28,6 +28,9 @@ type DB struct {
 	// FailCommits, when positive, makes that many next commits fail with a
 	// retryable error (for testing retries).
 	FailCommits atomic.Int64
+	// FailWrites, when positive, makes that many next writes fail with a
+	// retryable error that aborts their transaction.
+	FailWrites atomic.Int64
 }
 
 var _ txn.DB = (*DB)(nil)
@@ -150,6 +153,10 @@ func (t *Txn) write(ctx context.Context, key, value []byte) error {
 	if t.opts.ReadOnly {
 		return txn.ErrReadOnly
 	}
+	if t.db.FailWrites.Load() > 0 && t.db.FailWrites.Add(-1) >= 0 {
+		t.finish()
+		return &txn.RetryableError{Reason: "injected write conflict", Priority: 9}
+	}
 	if value == nil {
 		t.writes[string(key)] = nil
 	} else {
@@ -172,7 +179,10 @@ func (t *Txn) Insert(ctx context.Context, key, value []byte) error {
 	if _, ok := t.get(key); ok {
 		return txn.ErrKeyExists
 	}
-	return t.Put(ctx, key, value)
+	if value == nil {
+		value = []byte{}
+	}
+	return t.write(ctx, key, value)
 }
 
 func (t *Txn) Delete(ctx context.Context, key []byte) error { return t.write(ctx, key, nil) }
