@@ -1,0 +1,290 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/meridiandb/meridian/clock"
+	"github.com/meridiandb/meridian/kv"
+	"github.com/meridiandb/meridian/mvcc"
+	"github.com/meridiandb/meridian/rangeservice/concurrency"
+)
+
+// sendReadWrite evaluates a batch of a read-write transaction: locks, then
+// reads; EndTxn last.
+func (s *Store) sendReadWrite(ctx context.Context, ba *kv.BatchRequest) ([]kv.Response, error) {
+	txn := *ba.Txn
+	resps := make([]kv.Response, len(ba.Requests))
+	for i, r := range ba.Requests {
+		var (
+			resp kv.Response
+			err  error
+		)
+		switch r := r.(type) {
+		case *kv.GetRequest:
+			resp, err = s.lockedGet(ctx, txn, r)
+		case *kv.ScanRequest:
+			resp, err = s.lockedScan(ctx, txn, r)
+		case *kv.LockRequest:
+			err = s.acquire(ctx, txn, r.Span, r.Strength)
+			resp = &kv.LockResponse{}
+		case *kv.EndTxnRequest:
+			// Validate put EndTxn last; the batch's outcome is its outcome.
+			return resps, s.endTxn(ctx, txn, r, &resps[i])
+		default:
+			err = fmt.Errorf("%w: %s in a read-write transaction", kv.ErrInvalidRequest, r.Method())
+		}
+		if err != nil {
+			return nil, err
+		}
+		resps[i] = resp
+	}
+	// Our locks may have been released by a wound after they were granted;
+	// reads made since then are not protected. Refuse them.
+	if err := s.locks.Check(txn.ID); err != nil {
+		return nil, err
+	}
+	return resps, nil
+}
+
+func (s *Store) acquire(ctx context.Context, txn kv.TxnMeta, sp kv.Span, str kv.Strength) error {
+	return s.locks.Acquire(ctx, concurrency.Request{Txn: txn, Span: sp, Strength: str})
+}
+
+func (s *Store) lockedGet(ctx context.Context, txn kv.TxnMeta, r *kv.GetRequest) (*kv.GetResponse, error) {
+	if err := s.acquire(ctx, txn, kv.Span{Key: r.Key}, max(kv.LockShared, r.KeyLocking)); err != nil {
+		return nil, err
+	}
+	// Under the lock, the newest committed version is the one to read: any
+	// writer of the key applied its commit before releasing its exclusive
+	// lock. Now() is above every commit timestamp taken so far.
+	return s.get(r.Key, s.clock.Now())
+}
+
+func (s *Store) lockedScan(ctx context.Context, txn kv.TxnMeta, r *kv.ScanRequest) (*kv.ScanResponse, error) {
+	// The whole span is locked, even when MaxKeys will stop the scan early:
+	// simple and correct (a tighter lock is a later optimisation).
+	if err := s.acquire(ctx, txn, kv.Span{Key: r.Key, EndKey: r.EndKey}, kv.LockShared); err != nil {
+		return nil, err
+	}
+	resp, err := s.scan(r, s.clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	if r.KeyLocking == kv.LockExclusive {
+		// The shared span lock keeps every other writer out, so the rows
+		// cannot change while we upgrade them.
+		for _, row := range resp.Rows {
+			if err := s.acquire(ctx, txn, kv.Span{Key: row.Key}, kv.LockExclusive); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return resp, nil
+}
+
+func (s *Store) get(key []byte, ts clock.Timestamp) (*kv.GetResponse, error) {
+	var resp kv.GetResponse
+	err := s.withEngine(func(eng *mvcc.Engine) error {
+		v, ok, err := mvcc.Get(eng, key, ts, mvcc.ReadOptions{})
+		resp = kv.GetResponse{Value: v.Bytes, Found: ok}
+		return err
+	})
+	if err != nil {
+		return nil, mvccErr(err)
+	}
+	return &resp, nil
+}
+
+func (s *Store) scan(r *kv.ScanRequest, ts clock.Timestamp) (*kv.ScanResponse, error) {
+	var resp kv.ScanResponse
+	err := s.withEngine(func(eng *mvcc.Engine) error {
+		res, err := mvcc.Scan(eng, r.Key, r.EndKey, ts, mvcc.ScanOptions{MaxKeys: r.MaxKeys, Reverse: r.Reverse})
+		if err != nil {
+			return err
+		}
+		resp.Rows = make([]kv.KeyValue, len(res.KVs))
+		for i, kvs := range res.KVs {
+			resp.Rows[i] = kv.KeyValue{Key: kvs.Key, Value: kvs.Value}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, mvccErr(err)
+	}
+	return &resp, nil
+}
+
+// mvccErr marks mvcc's refusals of bad input as invalid requests.
+func mvccErr(err error) error {
+	for _, bad := range []error{mvcc.ErrEmptyKey, mvcc.ErrKeyTooLarge, mvcc.ErrValueTooLarge, mvcc.ErrInvalidArgument} {
+		if errors.Is(err, bad) {
+			return fmt.Errorf("%w: %w", kv.ErrInvalidRequest, err)
+		}
+	}
+	return err
+}
+
+// endTxn commits or aborts txn; it always releases the transaction's locks.
+func (s *Store) endTxn(ctx context.Context, txn kv.TxnMeta, r *kv.EndTxnRequest, resp *kv.Response) error {
+	if !r.Commit {
+		s.locks.Release(txn.ID)
+		*resp = &kv.EndTxnResponse{}
+		return nil
+	}
+	if err := s.locks.BeginCommit(txn); err != nil {
+		s.locks.Release(txn.ID)
+		return err
+	}
+	ts, err := s.apply(r.Writes)
+	s.locks.Release(txn.ID)
+	if err != nil {
+		return err
+	}
+	*resp = &kv.EndTxnResponse{CommitTimestamp: ts}
+	if ts.IsEmpty() {
+		return nil
+	}
+	// Acknowledge only once the commit timestamp is in the past on every
+	// clock. The locks are already released: in one process one HLC orders
+	// everything, and a later reader gets a timestamp above ts anyway.
+	// (Later: the coordinator overlaps this wait with replication.)
+	if err := s.clock.CommitWait(ctx, ts); err != nil {
+		return fmt.Errorf("store: committed at %s, but commit wait interrupted: %w", ts, err)
+	}
+	return nil
+}
+
+// apply writes the writes at a fresh commit timestamp in one synced batch.
+// It returns the empty timestamp when there is nothing to write.
+func (s *Store) apply(writes []kv.Write) (clock.Timestamp, error) {
+	if len(writes) == 0 {
+		return clock.Timestamp{}, nil
+	}
+	// At most one write per key: a second version at the same timestamp
+	// would be refused by mvcc.
+	writes = lastWritePerKey(writes)
+	var ts clock.Timestamp
+	err := s.withEngine(func(eng *mvcc.Engine) error {
+		ts = s.inflight.begin(s.clock)
+		defer s.inflight.end(ts)
+		b := eng.NewBatch()
+		defer b.Close()
+		for _, w := range writes {
+			var err error
+			if w.Delete {
+				err = mvcc.Delete(b, w.Key, ts, mvcc.WriteOptions{})
+			} else {
+				err = mvcc.Put(b, w.Key, ts, w.Value, mvcc.WriteOptions{})
+			}
+			if err != nil {
+				return mvccErr(err)
+			}
+		}
+		if err := mvcc.PutLocal(b, highWaterKey, ts.Encode(nil)); err != nil {
+			return err
+		}
+		return b.Commit(true)
+	})
+	return ts, err
+}
+
+// sendReadOnly evaluates reads at the transaction's snapshot, without locks.
+func (s *Store) sendReadOnly(ctx context.Context, ba *kv.BatchRequest) ([]kv.Response, error) {
+	t := ba.Txn.ReadTimestamp
+	if t.IsEmpty() {
+		return nil, fmt.Errorf("%w: read-only transaction without a read timestamp", kv.ErrInvalidRequest)
+	}
+	// Every commit from now on takes a timestamp above t; wait out those
+	// that took one at or below it.
+	if err := s.clock.Update(t); err != nil {
+		return nil, err
+	}
+	if err := s.inflight.waitClosed(ctx, t); err != nil {
+		return nil, err
+	}
+	resps := make([]kv.Response, len(ba.Requests))
+	for i, r := range ba.Requests {
+		var err error
+		switch r := r.(type) {
+		case *kv.GetRequest:
+			resps[i], err = s.get(r.Key, t)
+		case *kv.ScanRequest:
+			resps[i], err = s.scan(r, t)
+		case *kv.EndTxnRequest:
+			resps[i] = &kv.EndTxnResponse{}
+		default:
+			err = fmt.Errorf("%w: %s in a read-only transaction", kv.ErrInvalidRequest, r.Method())
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return resps, nil
+}
+
+// sendNonTxn runs a non-transactional batch as a one-shot transaction,
+// retrying (with the same priority) when it is wounded.
+func (s *Store) sendNonTxn(ctx context.Context, ba *kv.BatchRequest) ([]kv.Response, error) {
+	now := s.clock.Now()
+	prio := max(now.WallTime, 1)
+	for {
+		txn := kv.TxnMeta{ID: kv.NewTxnID(), Priority: prio, ReadTimestamp: now}
+		resps, err := s.oneShot(ctx, txn, ba.Requests)
+		if errors.Is(err, kv.ErrTxnAborted) {
+			continue
+		}
+		return resps, err
+	}
+}
+
+func (s *Store) oneShot(ctx context.Context, txn kv.TxnMeta, reqs []kv.Request) (_ []kv.Response, retErr error) {
+	defer func() {
+		if retErr != nil {
+			s.locks.Release(txn.ID)
+		}
+	}()
+	resps := make([]kv.Response, len(reqs))
+	var writes []kv.Write
+	for i, r := range reqs {
+		var err error
+		switch r := r.(type) {
+		case *kv.GetRequest:
+			resps[i], err = s.lockedGet(ctx, txn, r)
+		case *kv.ScanRequest:
+			resps[i], err = s.lockedScan(ctx, txn, r)
+		case *kv.PutRequest:
+			err = s.acquire(ctx, txn, kv.Span{Key: r.Key}, kv.LockExclusive)
+			writes = append(writes, kv.Write{Key: r.Key, Value: r.Value})
+			resps[i] = &kv.PutResponse{}
+		case *kv.DeleteRequest:
+			err = s.acquire(ctx, txn, kv.Span{Key: r.Key}, kv.LockExclusive)
+			writes = append(writes, kv.Write{Key: r.Key, Delete: true})
+			resps[i] = &kv.DeleteResponse{}
+		default:
+			err = fmt.Errorf("%w: %s in a non-transactional batch", kv.ErrInvalidRequest, r.Method())
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	var end kv.Response
+	if err := s.endTxn(ctx, txn, &kv.EndTxnRequest{Commit: true, Writes: writes}, &end); err != nil {
+		return nil, err
+	}
+	return resps, nil
+}
+
+// lastWritePerKey keeps the last write of each key, as if applied in order.
+func lastWritePerKey(ws []kv.Write) []kv.Write {
+	seen := make(map[string]bool, len(ws))
+	out := make([]kv.Write, 0, len(ws))
+	for i := len(ws) - 1; i >= 0; i-- {
+		if !seen[string(ws[i].Key)] {
+			seen[string(ws[i].Key)] = true
+			out = append(out, ws[i])
+		}
+	}
+	return out
+}
