@@ -77,7 +77,7 @@ type kvTxn struct {
 
 var _ Txn = (*kvTxn)(nil)
 
-func (t *kvTxn) ID() string                      { return hex.EncodeToString(t.meta.ID[:]) }
+func (t *kvTxn) ID() string                     { return hex.EncodeToString(t.meta.ID[:]) }
 func (t *kvTxn) ReadTimestamp() clock.Timestamp { return t.meta.ReadTimestamp }
 
 // send sends reqs in one batch and maps errors: a wound becomes a

@@ -49,6 +49,9 @@ type Config struct {
 type TestingKnobs struct {
 	// Locks are the lock table's hooks (e.g. learning that a request waits).
 	Locks concurrency.TestingKnobs
+	// OnSnapshotWait, if set, is called when a read-only batch at read
+	// timestamp t starts waiting for in-flight commits at or below t.
+	OnSnapshotWait func(t clock.Timestamp)
 }
 
 func (c *Config) validate() error {
@@ -99,6 +102,7 @@ func Open(cfg Config) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{clock: cfg.Clock, locks: concurrency.NewManager(), eng: eng}
+	s.inflight.onWait = cfg.Knobs.OnSnapshotWait
 	s.locks.Knobs = cfg.Knobs.Locks
 	s.inflight.init()
 	raw, ok, err := mvcc.GetLocal(eng, highWaterKey)
@@ -189,6 +193,7 @@ type inflightCommits struct {
 	ts map[clock.Timestamp]int // guarded by mu
 	// changed is closed (and replaced) whenever an in-flight commit ends.
 	changed chan struct{} // guarded by mu
+	onWait  func(clock.Timestamp)
 }
 
 func (f *inflightCommits) init() {
@@ -249,6 +254,9 @@ func (f *inflightCommits) waitClosed(ctx context.Context, t clock.Timestamp) err
 		f.mu.Unlock()
 		if !ok || t.Less(m) {
 			return nil
+		}
+		if f.onWait != nil {
+			f.onWait(t)
 		}
 		select {
 		case <-ch:
