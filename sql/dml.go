@@ -41,6 +41,10 @@ func parseDefault(text string) (ast.ExprNode, error) {
 type insertPlan struct {
 	table *catalog.Table
 	rows  [][]expr // per row, per table column
+	// For INSERT ... SELECT: the query, and per table column the expression
+	// over a row of its results (nil: no value).
+	src    *selectPlan
+	srcRow []expr
 }
 
 func (ip *insertPlan) columns() []Column { return nil }
@@ -51,8 +55,6 @@ func (p *planner) planInsert(n *ast.InsertStmt) (plan, error) {
 		return nil, pgerror.Unsupported("REPLACE")
 	case n.OnDuplicate != nil:
 		return nil, pgerror.Unsupported("ON DUPLICATE KEY UPDATE")
-	case n.Select != nil:
-		return nil, pgerror.Unsupported("INSERT ... SELECT")
 	case n.Setlist:
 		return nil, pgerror.Unsupported("INSERT ... SET")
 	}
@@ -84,6 +86,13 @@ func (p *planner) planInsert(n *ast.InsertStmt) (plan, error) {
 	}
 	ip := &insertPlan{table: t}
 	sc := &scope{noCols: "VALUES"}
+	if n.Select != nil {
+		if err := p.planInsertSelect(ip, n.Select, targets); err != nil {
+			return nil, err
+		}
+		p.finishParams()
+		return ip, nil
+	}
 	defaults := make([]expr, len(t.Columns))
 	getDefault := func(i int) (expr, error) {
 		if defaults[i] == nil {
@@ -172,8 +181,74 @@ func insertRow(ec *execCtx, t *catalog.Table, row []rowenc.Value) error {
 	}
 }
 
+func (p *planner) planInsertSelect(ip *insertPlan, rs ast.ResultSetNode, targets []int) error {
+	sel, ok := rs.(*ast.SelectStmt)
+	if !ok {
+		return pgerror.Unsupported("INSERT from this kind of query")
+	}
+	pl, err := p.planSelect(sel)
+	if err != nil {
+		return err
+	}
+	src := pl.(*selectPlan)
+	if len(src.proj) > len(targets) {
+		return pgerror.New(pgerror.CodeSyntaxError, "INSERT has more expressions than target columns")
+	}
+	t := ip.table
+	ip.src, ip.srcRow = src, make([]expr, len(t.Columns))
+	for j, x := range src.proj {
+		i := targets[j]
+		if ip.srcRow[i], err = assignTo(&colExpr{idx: j, t: x.typ()}, t.Columns[i].Type, t.Columns[i].Name); err != nil {
+			return err
+		}
+	}
+	for i := range ip.srcRow {
+		if ip.srcRow[i] == nil && !(t.Columns[i].Hidden && t.Columns[i].Name == catalog.RowIDColumn) {
+			if ip.srcRow[i], err = p.defaultExpr(&t.Columns[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// collectWriter keeps the rows of a statement run internally.
+type collectWriter struct {
+	bufferWriter
+	rows [][]rowenc.Value
+}
+
+func (c *collectWriter) Row(row []rowenc.Value) error {
+	c.rows = append(c.rows, append([]rowenc.Value(nil), row...))
+	return nil
+}
+
 func (ip *insertPlan) exec(ec *execCtx, w ResultWriter) error {
 	t := ip.table
+	if ip.src != nil {
+		// Read every source row before writing any.
+		cw := &collectWriter{}
+		if err := ip.src.exec(ec, cw); err != nil {
+			return err
+		}
+		for _, src := range cw.rows {
+			row := make([]rowenc.Value, len(t.Columns))
+			for i, e := range ip.srcRow {
+				if e == nil {
+					continue
+				}
+				v, err := e.eval(ec, src)
+				if err != nil {
+					return err
+				}
+				row[i] = v
+			}
+			if err := insertRow(ec, t, row); err != nil {
+				return err
+			}
+		}
+		return w.Complete(fmt.Sprintf("INSERT 0 %d", len(cw.rows)))
+	}
 	for _, exprs := range ip.rows {
 		row := make([]rowenc.Value, len(t.Columns))
 		for i, e := range exprs {
@@ -194,6 +269,9 @@ func (ip *insertPlan) exec(ec *execCtx, w ResultWriter) error {
 }
 
 func (ip *insertPlan) explain() []string {
+	if ip.src != nil {
+		return append([]string{"insert into " + ip.table.Name}, ip.src.explain()...)
+	}
 	return []string{fmt.Sprintf("insert into %s (%d rows)", ip.table.Name, len(ip.rows))}
 }
 
@@ -324,7 +402,7 @@ func (up *updatePlan) explain() []string {
 	if up.filter != nil {
 		lines = append(lines, "filter")
 	}
-	return indent(append(lines, up.scan.describe()))
+	return append(lines, up.scan.describe())
 }
 
 type deletePlan struct {
@@ -364,7 +442,7 @@ func (dp *deletePlan) explain() []string {
 	if dp.filter != nil {
 		lines = append(lines, "filter")
 	}
-	return indent(append(lines, dp.scan.describe()))
+	return append(lines, dp.scan.describe())
 }
 
 var _ = types.Unknown

@@ -125,7 +125,7 @@ func (p *planner) planExplain(n *ast.ExplainStmt) (plan, error) {
 	if !ok {
 		return nil, pgerror.Unsupported("EXPLAIN of this statement")
 	}
-	return &explainPlan{lines: ex.explain()}, nil
+	return &explainPlan{lines: indent(ex.explain())}, nil
 }
 
 func (ep *explainPlan) exec(ec *execCtx, w ResultWriter) error {

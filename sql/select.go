@@ -17,6 +17,8 @@ type orderItem struct {
 	outIdx int  // >= 0: sort on this output column
 	e      expr // otherwise on this expression of the input row
 	desc   bool
+	// nullsFirst puts NULLs before every value (default: only for DESC).
+	nullsFirst bool
 }
 
 type selectPlan struct {
@@ -127,7 +129,16 @@ func (p *planner) planSelect(n *ast.SelectStmt) (plan, error) {
 	// ORDER BY: an output column by position or name, else an expression.
 	if n.OrderBy != nil {
 		for _, it := range n.OrderBy.Items {
-			oi := orderItem{outIdx: -1, desc: it.Desc}
+			oi := orderItem{outIdx: -1, desc: it.Desc, nullsFirst: it.Desc}
+			if f, ok := it.Expr.(*ast.FuncCallExpr); ok && f.FnName.L == front.NullsFunc && len(f.Args) == 2 {
+				it = &ast.ByItem{Expr: f.Args[0], Desc: it.Desc}
+				if v, ok := f.Args[1].(*test_driver.ValueExpr); ok {
+					oi.nullsFirst = v.GetString() == "first"
+				}
+				if v, ok := it.Expr.(*test_driver.ValueExpr); ok && v.Kind() == test_driver.KindInt64 {
+					it.Expr = &ast.PositionExpr{N: int(v.GetInt64())}
+				}
+			}
 			if pos, ok := it.Expr.(*ast.PositionExpr); ok {
 				k := pos.N
 				if pos.P != nil {
@@ -308,9 +319,20 @@ func (sp *selectPlan) exec(ec *execCtx, w ResultWriter) error {
 	if len(sp.order) > 0 {
 		sort.SliceStable(out, func(i, j int) bool {
 			for k, it := range sp.order {
-				c := orderCompare(out[i].keys[k], out[j].keys[k])
-				if it.desc {
-					c = -c
+				a, b := out[i].keys[k], out[j].keys[k]
+				var c int
+				switch {
+				case a.IsNull() && b.IsNull():
+				case a.IsNull() != b.IsNull():
+					c = 1
+					if a.IsNull() == it.nullsFirst {
+						c = -1
+					}
+				default:
+					c = compareValues(a, b)
+					if it.desc {
+						c = -c
+					}
 				}
 				if c != 0 {
 					return c < 0
@@ -355,20 +377,6 @@ func (sp *selectPlan) exec(ec *execCtx, w ResultWriter) error {
 	return w.Complete(fmt.Sprintf("SELECT %d", hi-lo))
 }
 
-// orderCompare orders values ascending with NULLs last (so DESC puts them
-// first), as PostgreSQL's defaults do.
-func orderCompare(a, b rowenc.Value) int {
-	switch {
-	case a.IsNull() && b.IsNull():
-		return 0
-	case a.IsNull():
-		return 1
-	case b.IsNull():
-		return -1
-	}
-	return compareValues(a, b)
-}
-
 func (sp *selectPlan) explain() []string {
 	var lines []string
 	if sp.limit != nil || sp.offset != nil {
@@ -388,7 +396,7 @@ func (sp *selectPlan) explain() []string {
 	} else {
 		lines = append(lines, "values (one row)")
 	}
-	return indent(lines)
+	return lines
 }
 
 func indent(lines []string) []string {

@@ -28,6 +28,8 @@
 //     {TO|=} value, SET TIME ZONE, RESET, SHOW name | ALL become their
 //     TiDB forms (SET values are passed as one string; SHOW as SHOW SESSION
 //     VARIABLES LIKE 'name').
+//   - ORDER BY x [ASC|DESC] NULLS FIRST|LAST becomes
+//     meridian_nulls(x, 'first'|'last') [ASC|DESC].
 //
 // The parser runs with ANSI_QUOTES | NO_BACKSLASH_ESCAPES | PIPES_AS_CONCAT
 // | HIGH_NOT_PRECEDENCE off (PostgreSQL's NOT binds looser than
@@ -38,7 +40,7 @@
 // A construct the front cannot translate faithfully is refused with SQLSTATE
 // 0A000 naming it (dollar quoting, U&” strings, bit strings, operators
 // PostgreSQL and MySQL read differently such as ^ # ~ && ?, RETURNING, ON
-// CONFLICT, NULLS FIRST/LAST, savepoints, TIMESTAMPTZ, SERIAL, ...), never
+// CONFLICT, savepoints, TIMESTAMPTZ, SERIAL, ...), never
 // misparsed. Lexical errors (an unterminated string or comment) are 42601.
 //
 // # Contract

@@ -38,6 +38,7 @@ func TestTranslate(t *testing.T) {
 		{`CREATE TABLE t (id INT8 PRIMARY KEY, s TEXT NOT NULL DEFAULT 'x'::text, b BYTEA, f DOUBLE PRECISION, r REAL, v VARCHAR(5), c CHAR(2), ts TIMESTAMP, ok BOOLEAN DEFAULT true, PRIMARY KEY (id))`,
 			`create table t ("id" bigint primary key, "s" text not null default meridian_default(meridian_cast('x', '25')), "b" longblob, "f" double, "r" float, "v" varchar(5), "c" char(2), "ts" datetime(6), "ok" boolean default meridian_default(true), primary key (id))`},
 		{`CREATE TABLE IF NOT EXISTS "T" (a int2, b float)`, `create table if not exists "T" ("a" smallint, "b" double)`},
+		{`SELECT a FROM t ORDER BY a NULLS FIRST, f(b, c) DESC NULLS LAST, 1`, `select a from t order by meridian_nulls(a, 'first'), meridian_nulls(f(b, c), 'last') desc, 1`},
 		{`SELECT timestamp '2020-01-01'`, `select meridian_cast('2020-01-01', '1114')`},
 	} {
 		stmts, err := Translate(tc.in)
@@ -87,7 +88,6 @@ func TestRefused(t *testing.T) {
 		{`CREATE TEMP TABLE t (a int)`, pgerror.CodeFeatureNotSupported, "temporary"},
 		{`INSERT INTO t VALUES (1) RETURNING id`, pgerror.CodeFeatureNotSupported, "RETURNING"},
 		{`INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING`, pgerror.CodeFeatureNotSupported, "ON CONFLICT"},
-		{`SELECT a FROM t ORDER BY a NULLS FIRST`, pgerror.CodeFeatureNotSupported, "NULLS"},
 		{`SAVEPOINT s`, pgerror.CodeFeatureNotSupported, "savepoint"},
 		{`ROLLBACK TO SAVEPOINT s`, pgerror.CodeFeatureNotSupported, "savepoint"},
 		{`COPY t FROM STDIN`, pgerror.CodeFeatureNotSupported, "COPY"},

@@ -192,7 +192,10 @@ func (t *translator) general(toks []token) error {
 		case tok.is("on") && next("conflict"):
 			return pgerror.Unsupported("ON CONFLICT")
 		case tok.is("nulls") && (next("first") || next("last")):
-			return pgerror.Unsupported("NULLS FIRST/LAST in ORDER BY (the defaults, NULLS LAST for ASC and NULLS FIRST for DESC, apply)")
+			if err := t.nullsOrder(toks[i+1].text); err != nil {
+				return err
+			}
+			i++
 		case tok.is("array") && i+1 < len(toks) && (toks[i+1].text == "[" || toks[i+1].text == "("):
 			return pgerror.Unsupported("arrays")
 		case tok.is("interval") && i+1 < len(toks) && toks[i+1].kind == tokString:
@@ -284,4 +287,42 @@ func operandStart(out []token) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// nullsOrder rewrites the ORDER BY item just emitted, "x [ASC|DESC]", as
+// "meridian_nulls(x, 'first'|'last') [ASC|DESC]" (the TiDB grammar has no
+// NULLS FIRST/LAST).
+func (t *translator) nullsOrder(which string) error {
+	var dir []token
+	if n := len(t.out); n > 0 && (t.out[n-1].is("asc") || t.out[n-1].is("desc")) {
+		dir = []token{t.out[n-1]}
+		t.out = t.out[:n-1]
+	}
+	depth := 0
+	start := -1
+	for k := len(t.out) - 1; k >= 0; k-- {
+		tok := t.out[k]
+		if tok.kind == tokOp && tok.text == ")" {
+			depth++
+		} else if tok.kind == tokOp && tok.text == "(" {
+			if depth == 0 {
+				break
+			}
+			depth--
+		} else if depth == 0 && (tok.kind == tokOp && tok.text == "," || tok.is("by")) {
+			start = k + 1
+			break
+		}
+	}
+	if start < 0 || start >= len(t.out) {
+		return syntaxErr(0, "syntax error at or near \"nulls\"")
+	}
+	rest := append([]token(nil), t.out[start:]...)
+	t.out = append(t.out[:start], token{kind: tokIdent, text: NullsFunc, space: true}, token{kind: tokOp, text: "("})
+	t.out = append(t.out, rest...)
+	t.op(",")
+	t.str(which)
+	t.op(")")
+	t.out = append(t.out, dir...)
+	return nil
 }

@@ -174,6 +174,10 @@ const CastFunc = "meridian_cast"
 // fits the TiDB grammar there: DEFAULT meridian_default(expr).
 const DefaultFunc = "meridian_default"
 
+// NullsFunc wraps an ORDER BY item that says NULLS FIRST or NULLS LAST:
+// meridian_nulls(expr, 'first'|'last').
+const NullsFunc = "meridian_nulls"
+
 // ddlSpelling is the MySQL spelling of t in a column definition, chosen so
 // that TypeFromField maps it back to t.
 func ddlSpelling(t types.T) string {
