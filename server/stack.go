@@ -3,9 +3,12 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 
+	"github.com/meridiandb/meridian/rangeservice/store"
 	"github.com/meridiandb/meridian/sql"
+	"github.com/meridiandb/meridian/txn"
 )
 
 // StackConfig says where a Stack keeps its data.
@@ -13,25 +16,45 @@ type StackConfig struct {
 	// Dir is the store directory; exactly one of Dir and InMemory is set.
 	Dir      string
 	InMemory bool
-	Logger   *slog.Logger
+	// Logger receives the engine's logs; nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // Stack is the storage and SQL engine of one node, as one unit: the store,
 // the txn.DB over it and the SQL engine over that. A node serves it over
 // the network; the embedded driver (sql/driver) serves it in-process.
 type Stack struct {
+	// Engine opens SQL sessions.
 	Engine sql.Engine
-	close  func(context.Context) error
+	store  *store.Store
 }
 
-// ErrNotLanded is returned while the storage and SQL engine are missing.
-var ErrNotLanded = errors.New("server: the SQL engine and store have not landed yet")
-
-// OpenStack opens the store at cfg.Dir (or in memory) and the engine over
-// it.
+// OpenStack opens (creating if needed) the store at cfg.Dir, or a fresh
+// one in memory, and the SQL engine over it (bootstrapping the catalog on
+// first use).
 func OpenStack(ctx context.Context, cfg StackConfig) (*Stack, error) {
-	return nil, ErrNotLanded
+	if (cfg.Dir == "") == !cfg.InMemory {
+		return nil, errors.New("server: StackConfig needs exactly one of Dir and InMemory")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	st, err := store.Open(store.Config{Dir: cfg.Dir, InMemory: cfg.InMemory})
+	if err != nil {
+		return nil, fmt.Errorf("server: opening the store: %w", err)
+	}
+	eng, err := sql.NewServer(ctx, sql.Config{DB: txn.NewDB(st, st.Clock()), Logger: cfg.Logger})
+	if err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("server: starting the SQL engine: %w", err)
+	}
+	return &Stack{Engine: eng, store: st}, nil
 }
 
-// Close closes the engine, then the store. Sessions must have ended.
-func (s *Stack) Close(ctx context.Context) error { return s.close(ctx) }
+// Close closes the store. Every session must have ended.
+func (s *Stack) Close(ctx context.Context) error {
+	if err := s.store.Close(); err != nil {
+		return fmt.Errorf("server: closing the store: %w", err)
+	}
+	return nil
+}
