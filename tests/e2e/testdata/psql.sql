@@ -1,0 +1,14 @@
+-- psql golden test: what a user types, and what they see.
+CREATE TABLE fruit (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL, price DOUBLE PRECISION, ripe BOOLEAN, picked TIMESTAMP);
+INSERT INTO fruit VALUES (1, 'apple', 0.5, true, '2024-09-01 08:00:00');
+INSERT INTO fruit VALUES (2, 'banana', 0.25, false, NULL), (3, 'cherry', 4.125, true, '2024-06-30 17:45:30.5');
+SELECT * FROM fruit ORDER BY id;
+SELECT name, price * 2 AS double_price FROM fruit WHERE ripe ORDER BY name;
+UPDATE fruit SET price = price + 1 WHERE id = 2;
+SELECT count(*) AS n, sum(price) AS total FROM fruit;
+BEGIN;
+DELETE FROM fruit WHERE id = 3;
+SELECT count(*) FROM fruit;
+ROLLBACK;
+SELECT id, name FROM fruit ORDER BY id DESC;
+\echo done
