@@ -188,7 +188,9 @@ type DeleteRequest struct {
 type DeleteResponse struct{}
 
 // LockRequest takes a lock on Span for the batch's transaction and holds it
-// until the transaction ends. A span lock (EndKey set) may only be shared.
+// until the transaction ends. Transactions take shared span locks (scans)
+// and point locks of either strength; an exclusive span lock is allowed and
+// conflicts with every other lock in the span.
 type LockRequest struct {
 	Span     Span
 	Strength Strength
@@ -274,12 +276,18 @@ func (ba *BatchRequest) Validate() error {
 			if len(r.Key) == 0 {
 				return bad(i, "Get of an empty key")
 			}
+			if r.KeyLocking > LockExclusive {
+				return bad(i, "Get with locking %s", r.KeyLocking)
+			}
 		case *ScanRequest:
 			if len(r.Key) == 0 || bytes.Compare(r.Key, r.EndKey) >= 0 {
 				return bad(i, "Scan of empty span [%q,%q)", r.Key, r.EndKey)
 			}
 			if r.MaxKeys < 0 {
 				return bad(i, "Scan with negative MaxKeys %d", r.MaxKeys)
+			}
+			if r.KeyLocking > LockExclusive {
+				return bad(i, "Scan with locking %s", r.KeyLocking)
 			}
 		case *PutRequest:
 			if ba.Txn != nil {

@@ -20,6 +20,20 @@
 // writes of the same statement: a caller that must not see them (UPDATE
 // scanning the table it writes) reads first, then writes.
 //
+// # Implementation
+//
+// NewDB (db.go) implements DB over a kv.Sender; over the single-node store:
+//
+//	s, err := store.Open(store.Config{Dir: dir}) // or Dir: store.MemoryDir
+//	db := txn.NewDB(s, s.Clock())
+//	...
+//	s.Close() // once every transaction has finished
+//
+// Priorities: smaller is older and wins. Zero in Options means the wall
+// time of the start timestamp. Read-only transactions read the snapshot at
+// ReadTimestamp without locks (they never wait for writers and are never
+// wounded).
+//
 // # Errors
 //
 // Callers branch with errors.Is on the sentinels below:

@@ -30,7 +30,9 @@ const (
 	// Wait: the request is queued as Decision.Waiter; an Event will say when
 	// it is granted or aborted.
 	Wait
-	// Aborted: the transaction was wounded earlier; Decision.Err says by whom.
+	// Aborted: the transaction was wounded earlier (Decision.Err is a
+	// *kv.TxnAbortedError saying by whom), or the request is invalid
+	// (Decision.Err wraps kv.ErrInvalidRequest).
 	Aborted
 )
 
@@ -216,14 +218,17 @@ func (t *Table) takeEvents() []Event {
 // waiters).
 func (t *Table) Acquire(req Request) (Decision, []Event) {
 	if req.Strength != kv.LockShared && req.Strength != kv.LockExclusive {
-		panic(fmt.Sprintf("concurrency: Acquire with strength %s", req.Strength))
+		return Decision{Outcome: Aborted, Err: fmt.Errorf("%w: lock strength %s", kv.ErrInvalidRequest, req.Strength)}, nil
 	}
 	tx := t.txn(req.Txn)
 	switch tx.status {
 	case statusAborted:
 		return Decision{Outcome: Aborted, Err: tx.abortErr}, nil
 	case statusCommitting:
-		panic(fmt.Sprintf("concurrency: Acquire by committing transaction %s", tx.meta.ID))
+		// A client bug (requests racing its own commit); refuse it rather
+		// than let a committing transaction wait, which would break the
+		// deadlock-freedom argument.
+		return Decision{Outcome: Aborted, Err: fmt.Errorf("%w: lock request by committing transaction %s", kv.ErrInvalidRequest, tx.meta.ID)}, nil
 	}
 	sp := toLSpan(req.Span)
 	if t.held(tx, sp, req.Strength) {
@@ -281,7 +286,7 @@ func (t *Table) BeginCommit(meta kv.TxnMeta) error {
 		return tx.abortErr
 	case statusPending:
 		if len(tx.waiters) > 0 {
-			panic(fmt.Sprintf("concurrency: BeginCommit of transaction %s with waiting requests", meta.ID))
+			return fmt.Errorf("%w: commit of transaction %s while it has requests waiting", kv.ErrInvalidRequest, meta.ID)
 		}
 		tx.status = statusCommitting
 	}

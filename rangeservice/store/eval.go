@@ -31,6 +31,14 @@ func (s *Store) sendReadWrite(ctx context.Context, ba *kv.BatchRequest) ([]kv.Re
 			resp = &kv.LockResponse{}
 		case *kv.EndTxnRequest:
 			// Validate put EndTxn last; the batch's outcome is its outcome.
+			// A commit refuses a wounded transaction itself; an abort after
+			// reads in the same batch must not return unprotected reads.
+			if i > 0 && !r.Commit {
+				if err := s.locks.Check(txn.ID); err != nil {
+					s.locks.Release(txn.ID)
+					return nil, err
+				}
+			}
 			return resps, s.endTxn(ctx, txn, r, &resps[i])
 		default:
 			err = fmt.Errorf("%w: %s in a read-write transaction", kv.ErrInvalidRequest, r.Method())
