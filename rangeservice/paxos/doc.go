@@ -68,6 +68,18 @@
 // To restart, pass the persisted HardState, latest Snapshot and slots in
 // Config, with Applied set to what the state machine durably holds.
 //
+// # Testing
+//
+// testdata/ holds datadriven interaction scripts (interaction_test.go lists
+// the commands): elections, pre-vote, divergent tails, snapshots, flow
+// control, membership changes and lease expiry as stories of messages.
+// TestSimulation (sim_*_test.go) runs seeded 3- and 5-replica clusters
+// with message loss, duplication, reordering and delay, partitions,
+// crash-restarts that lose everything unpersisted, clock drift and
+// membership changes, under a key-value state machine whose client history
+// is checked for linearizability with porcupine. -seed=N replays one run,
+// -seeds=N sets how many.
+//
 // # Invariants
 //
 //   - An acceptor never accepts below its promise; promises never decrease.

@@ -33,6 +33,17 @@ type historyOp struct {
 
 var simKeys = []string{"a", "b", "c"}
 
+// randomTarget picks a replica that has not been destroyed.
+func (s *sim) randomTarget() ReplicaID {
+	var ids []ReplicaID
+	for _, n := range s.nodes {
+		if !n.gone {
+			ids = append(ids, n.id)
+		}
+	}
+	return ids[s.rng.Intn(len(ids))]
+}
+
 func (s *sim) clientsIdle() bool {
 	for _, c := range s.clients {
 		if c.op != nil {
@@ -50,7 +61,7 @@ func (s *sim) clientsStep() {
 		case c.op != nil && (c.retry || s.now >= c.deadline):
 			if !c.retry && !c.redirect {
 				// Timed out: try some other replica.
-				c.target = s.nodes[s.rng.Intn(len(s.nodes))].id
+				c.target = s.randomTarget()
 			}
 			c.retry, c.redirect = false, false
 			s.submit(c)
@@ -77,7 +88,7 @@ func (s *sim) newOp(c *simClient) {
 	s.evt++
 	c.call = s.evt
 	if c.target == None {
-		c.target = s.nodes[s.rng.Intn(len(s.nodes))].id
+		c.target = s.randomTarget()
 	}
 	s.submit(c)
 }
@@ -115,7 +126,7 @@ func (s *sim) submit(c *simClient) {
 	if errors.As(err, &nle) {
 		c.target = nle.Leader
 		if c.target == None {
-			c.target = s.nodes[s.rng.Intn(len(s.nodes))].id
+			c.target = s.randomTarget()
 		}
 		c.deadline, c.redirect = s.now+3, true // redirect soon
 	} else if err != nil {
