@@ -53,6 +53,8 @@ func (p *planner) planInsert(n *ast.InsertStmt) (plan, error) {
 	switch {
 	case n.IsReplace:
 		return nil, pgerror.Unsupported("REPLACE")
+	case n.IgnoreErr:
+		return nil, pgerror.Unsupported("INSERT IGNORE")
 	case n.OnDuplicate != nil:
 		return nil, pgerror.Unsupported("ON DUPLICATE KEY UPDATE")
 	case n.Setlist:

@@ -91,5 +91,7 @@ func (s *session) ExecPrepared(ctx context.Context, pr Prepared, params []rowenc
 	if params == nil {
 		params = []rowenc.Value{}
 	}
+	ctx, cancel := s.withTimeout(ctx)
+	defer cancel()
 	return s.execOne(ctx, p.stmt, p.ptypes, params, w)
 }

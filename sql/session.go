@@ -94,6 +94,8 @@ func controlOf(n ast.StmtNode) txnControl {
 
 // ExecSimple implements Session.
 func (s *session) ExecSimple(ctx context.Context, query string, w ResultWriter) error {
+	ctx, cancel := s.withTimeout(ctx)
+	defer cancel()
 	stmts, err := s.parser.Parse(query)
 	if err != nil {
 		return s.fail(ctx, err)
@@ -123,6 +125,31 @@ func (s *session) ExecSimple(ctx context.Context, query string, w ResultWriter) 
 	return nil
 }
 
+// withTimeout applies statement_timeout to a call.
+func (s *session) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d := s.vars.statementTimeout(); d > 0 {
+		return context.WithTimeout(ctx, d)
+	}
+	return ctx, func() {}
+}
+
+// flatten turns err into the error for the client, logging internal errors.
+func (s *session) flatten(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, context.DeadlineExceeded):
+		return pgerror.New(pgerror.CodeQueryCanceled, "canceling statement due to statement timeout")
+	case errors.Is(err, context.Canceled):
+		return pgerror.New(pgerror.CodeQueryCanceled, "canceling statement due to user request")
+	}
+	pe := pgerror.Flatten(err)
+	if pe != nil && pe.Code == pgerror.CodeInternalError {
+		s.srv.cfg.Logger.Error("sql: internal error", "err", err, "user", s.user, "database", s.dbName)
+	}
+	return pe
+}
+
 // execOne runs a statement in a transaction block or a transaction control
 // statement.
 func (s *session) execOne(ctx context.Context, st *front.Parsed, ptypes []types.T, params []rowenc.Value, w ResultWriter) error {
@@ -140,7 +167,7 @@ func (s *session) execOne(ctx context.Context, st *front.Parsed, ptypes []types.
 			opts := txn.Options{ReadOnly: st.AST.(*ast.BeginStmt).ReadOnly}
 			tx, err := s.srv.cfg.DB.Begin(ctx, opts)
 			if err != nil {
-				return pgerror.Flatten(err)
+				return s.flatten(err)
 			}
 			s.tx, s.state = tx, stateOpen
 			return w.Complete("BEGIN")
@@ -169,7 +196,7 @@ func (s *session) execOne(ctx context.Context, st *front.Parsed, ptypes []types.
 		s.tx, s.state = nil, stateIdle
 		if err := tx.Commit(ctx); err != nil {
 			_ = tx.Rollback(ctx)
-			return pgerror.Flatten(err)
+			return s.flatten(err)
 		}
 		return w.Complete("COMMIT")
 	case ctlRollback:
@@ -193,7 +220,7 @@ func (s *session) fail(ctx context.Context, err error) error {
 		_ = s.tx.Rollback(context.WithoutCancel(ctx))
 		s.tx, s.state = nil, stateFailed
 	}
-	return pgerror.Flatten(err)
+	return s.flatten(err)
 }
 
 // execImplicit runs stmts in one implicit transaction, retrying it on
@@ -215,7 +242,7 @@ func (s *session) execImplicit(ctx context.Context, stmts []front.Parsed, ptypes
 			return rerr
 		}
 		if err != nil {
-			return pgerror.Flatten(err)
+			return s.flatten(err)
 		}
 		return nil
 	}

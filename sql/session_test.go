@@ -284,3 +284,24 @@ func TestTransfersMemDB(t *testing.T) {
 	db := memdb.New()
 	runTransfers(t, db, 4, 25)
 }
+
+func TestStatementTimeout(t *testing.T) {
+	db := memdb.New()
+	s := mustSession(t, db)
+	mustExec(t, s, "SET statement_timeout = '5ms'")
+	// Another transaction holds memdb's global lock, so the statement
+	// waits in Begin until its deadline.
+	blocker, err := db.Begin(context.Background(), txn.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.ExecSimple(context.Background(), "SELECT 1", &rowsWriter{})
+	_ = blocker.Rollback(context.Background())
+	if pe := pgerror.Flatten(err); pe == nil || pe.Code != pgerror.CodeQueryCanceled || pe.Message != "canceling statement due to statement timeout" {
+		t.Fatalf("got %v", err)
+	}
+	mustExec(t, s, "SET statement_timeout = 0; SELECT 1")
+	if err := s.ExecSimple(context.Background(), "SET statement_timeout = 'soon'", &rowsWriter{}); pgerror.Code(err) != pgerror.CodeInvalidParameterValue {
+		t.Fatalf("got %v", err)
+	}
+}

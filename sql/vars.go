@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"time"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,7 +30,7 @@ func init() {
 		{name: "IntervalStyle", def: "postgres", reported: true, check: only("postgres")},
 		{name: "extra_float_digits", def: "1", check: checkExtraFloatDigits},
 		{name: "search_path", def: `"$user", public`},
-		{name: "statement_timeout", def: "0"},
+		{name: "statement_timeout", def: "0", check: checkTimeout},
 		{name: "lock_timeout", def: "0"},
 		{name: "idle_in_transaction_session_timeout", def: "0"},
 		{name: "transaction_isolation", def: "serializable", check: only("serializable", "repeatable read", "read committed", "read uncommitted")},
@@ -197,4 +198,35 @@ func (v *sessionVars) all() [][2]string {
 	}
 	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i][0]) < strings.ToLower(out[j][0]) })
 	return out
+}
+
+// parseTimeout reads a duration setting as PostgreSQL does: a bare number
+// is milliseconds; units ms, s, min, h and d are accepted.
+func parseTimeout(v string) (time.Duration, bool) {
+	v = strings.TrimSpace(strings.ToLower(v))
+	num := strings.TrimRightFunc(v, func(r rune) bool { return r >= 'a' && r <= 'z' })
+	unit := strings.TrimSpace(v[len(num):])
+	n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	mult := map[string]time.Duration{"": time.Millisecond, "ms": time.Millisecond, "s": time.Second,
+		"min": time.Minute, "h": time.Hour, "d": 24 * time.Hour}[unit]
+	if mult == 0 {
+		return 0, false
+	}
+	return time.Duration(n) * mult, true
+}
+
+func checkTimeout(v string) (string, error) {
+	if _, ok := parseTimeout(v); !ok {
+		return "", pgerror.New(pgerror.CodeInvalidParameterValue, "invalid value for parameter \"statement_timeout\": %q", v)
+	}
+	return strings.TrimSpace(v), nil
+}
+
+// statementTimeout is the session's statement_timeout (0: none).
+func (v *sessionVars) statementTimeout() time.Duration {
+	d, _ := parseTimeout(v.vals["statement_timeout"])
+	return d
 }

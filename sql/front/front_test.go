@@ -97,6 +97,8 @@ func TestRefused(t *testing.T) {
 		{`SELECT /* abc`, pgerror.CodeSyntaxError, "unterminated"},
 		{"SELECT `a`", pgerror.CodeSyntaxError, "syntax"},
 		{`SELECT ::int`, pgerror.CodeSyntaxError, "::"},
+		{`SELECT a FROM t LIMIT 1, 2`, pgerror.CodeSyntaxError, "LIMIT #,#"},
+		{`SELECT E'\xff'`, pgerror.CodeCharacterNotInRepertoire, "UTF8"},
 		{`BEGIN ISOLATION LEVEL CHAOS`, pgerror.CodeSyntaxError, "chaos"},
 	} {
 		_, err := Translate(tc.in)
@@ -125,6 +127,8 @@ func TestParse(t *testing.T) {
 		`EXPLAIN SELECT * FROM t WHERE id = 1`,
 		`CREATE DATABASE d; DROP DATABASE IF EXISTS d; DROP TABLE IF EXISTS t`,
 		`SELECT count(*), sum(a), min(a), max(a) FROM t`,
+		`SELECT f(1, 2) FROM t LIMIT 1 OFFSET 2`,
+		`SELECT a FROM t WHERE b IN (SELECT c FROM u LIMIT 1) AND d IN (1, 2)`,
 	} {
 		if _, err := p.Parse(q); err != nil {
 			t.Errorf("%s: %v", q, err)

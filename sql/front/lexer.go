@@ -93,6 +93,9 @@ func lex(s string) ([]token, error) {
 			if err != nil {
 				return nil, syntaxErr(start, "%s", err.Error())
 			}
+			if !utf8.ValidString(v) {
+				return nil, pgerror.New(pgerror.CodeCharacterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\"")
+			}
 			toks = append(toks, token{kind: tokString, text: v, space: space, pos: start})
 			i += n + 1
 		case (c == 'b' || c == 'B' || c == 'x' || c == 'X') && i+1 < len(s) && s[i+1] == '\'':

@@ -141,9 +141,20 @@ func isCreateTable(toks []token) bool {
 func (t *translator) general(toks []token) error {
 	type frame struct{ cast bool }
 	var stack []frame
+	limitDepth := -1 // paren depth of an open LIMIT clause
 	for i := 0; i < len(toks); i++ {
 		tok := toks[i]
 		next := func(w string) bool { return i+1 < len(toks) && toks[i+1].is(w) }
+		switch {
+		case tok.is("limit"):
+			limitDepth = len(stack)
+		case tok.is("offset") || tok.is("for") || tok.kind == tokOp && tok.text == ")" && len(stack) <= limitDepth:
+			limitDepth = -1
+		case tok.kind == tokOp && tok.text == "," && len(stack) == limitDepth:
+			e := pgerror.New(pgerror.CodeSyntaxError, "LIMIT #,# syntax is not supported").WithHint("Use separate LIMIT and OFFSET clauses.")
+			e.Position = int32(tok.pos + 1)
+			return e
+		}
 		switch {
 		case tok.is("cast") && i+1 < len(toks) && toks[i+1].text == "(" && toks[i+1].kind == tokOp:
 			t.emit(token{kind: tokIdent, text: CastFunc, space: tok.space})
