@@ -1,10 +1,10 @@
 package sql
 
 import (
-	"time"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/meridiandb/meridian/sql/pgerror"
 )
