@@ -685,3 +685,30 @@ func BenchmarkSingleKeyCommit(b *testing.B) {
 		}
 	})
 }
+
+// TestWoundedLearnsAtCommit: a transaction wounded while idle learns it at
+// Commit, with the priority to retry with; its writes are discarded.
+func TestWoundedLearnsAtCommit(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.put("k", "0")
+	younger := e.begin(txn.Options{Priority: 20})
+	must(t, younger.Put(ctx, []byte("k"), []byte("younger")))
+	older := e.begin(txn.Options{Priority: 10})
+	if got := mustGet(t, older, "k"); got != "0" {
+		t.Fatalf("older read %s", got)
+	}
+	err := younger.Commit(ctx)
+	var re *txn.RetryableError
+	if !errors.As(err, &re) || re.Priority != 20 {
+		t.Fatalf("Commit of wounded txn: %v", err)
+	}
+	must(t, older.Commit(ctx))
+	ro := e.begin(txn.Options{ReadOnly: true})
+	if got := mustGet(t, ro, "k"); got != "0" {
+		t.Fatalf("k = %s after the wounded commit", got)
+	}
+	if s := e.s.LockTable().String(); s != "empty\n" {
+		t.Fatalf("locks left:\n%s", s)
+	}
+}
