@@ -225,7 +225,9 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 		c.send(&pgproto3.DataRow{Values: row})
 	}
 	p.next += n
-	if p.next < len(p.rows) {
+	// Like PostgreSQL, a page that filled the limit suspends the portal even
+	// when no rows remain; the next Execute then completes it with none.
+	if m.MaxRows > 0 && n == int(m.MaxRows) {
 		c.send(&pgproto3.PortalSuspended{})
 		return nil
 	}

@@ -130,3 +130,47 @@ func TestMalformedProtocol(t *testing.T) {
 		t.Fatalf("bystander after the bad clients: %v %v", x, err)
 	}
 }
+
+// Execute with a row limit pages through a portal (JDBC's fetch size),
+// with binary results as requested at Bind.
+func TestPortalPaging(t *testing.T) {
+	n := startNode(t)
+	c := connect(t, n.SQLAddr())
+	mustExec(t, c, `CREATE TABLE pages (id INT PRIMARY KEY)`)
+	mustExec(t, c, `INSERT INTO pages VALUES (1), (2), (3), (4), (5)`)
+
+	_, fe := rawStartup(t, n.SQLAddr())
+	fe.Send(&pgproto3.Parse{Name: "q", Query: "SELECT id FROM pages WHERE id > $1 ORDER BY id", ParameterOIDs: []uint32{23}})
+	fe.Send(&pgproto3.Bind{PreparedStatement: "q", ParameterFormatCodes: []int16{1},
+		Parameters: [][]byte{binary.BigEndian.AppendUint32(nil, 1)}, ResultFormatCodes: []int16{1}})
+	for range 3 {
+		fe.Send(&pgproto3.Execute{MaxRows: 2})
+	}
+	fe.Send(&pgproto3.Sync{})
+	if err := fe.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for {
+		m, err := fe.Receive()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch m := m.(type) {
+		case *pgproto3.DataRow:
+			got = append(got, string(rune('0'+binary.BigEndian.Uint32(m.Values[0]))))
+		case *pgproto3.PortalSuspended:
+			got = append(got, "s")
+		case *pgproto3.CommandComplete:
+			got = append(got, string(m.CommandTag))
+		case *pgproto3.ErrorResponse:
+			t.Fatalf("error: %s %s", m.Code, m.Message)
+		}
+		if _, ok := m.(*pgproto3.ReadyForQuery); ok {
+			break
+		}
+	}
+	if strings.Join(got, " ") != "2 3 s 4 5 s SELECT 0" {
+		t.Errorf("paging: %v", got)
+	}
+}
