@@ -1,7 +1,10 @@
 // Package memdb is a test-only txn.DB: an in-memory map where each
 // transaction holds one global lock from Begin to Commit or Rollback, which
-// makes every history trivially serializable. It stands in for the real
-// store in the SQL layer's tests. Read-only transactions take the lock too.
+// makes every history trivially serializable. Read-only transactions take
+// the lock too. The SQL tests run on the real store (rangeservice/store)
+// as well; this fake stays for what the real one cannot do on demand:
+// injected retryable conflicts (FailCommits, FailWrites) and a Begin that
+// blocks until its context ends (statement_timeout).
 //
 // Begin waits for the lock and honours ctx, so tests with several sessions
 // must not interleave two open transactions in one goroutine.
