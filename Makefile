@@ -39,7 +39,7 @@ staticcheck: $(STATICCHECK)
 # Benchmarks print each figure beside its reference (raw Pebble, plain
 # fdatasync) from the same run; see each package's bench_test.go.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCH_TIME) ./clock/ ./mvcc/ ./rangeservice/wal/ ./rangeservice/paxos/...
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCH_TIME) ./clock/ ./mvcc/ ./rangeservice/wal/ ./rangeservice/paxos/... ./rangeservice/store/ ./txn/
 
 # Thousands of simulation seeds for the consensus core (the short run is part
 # of `make test`).

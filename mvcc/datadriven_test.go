@@ -55,7 +55,6 @@ func newTestEngine(t testing.TB) *Engine {
 type ddEnv struct {
 	e      *Engine
 	txns   map[string]*TxnMeta
-	names  map[TxnID]string
 	stats  MVCCStats
 	nextID byte
 }

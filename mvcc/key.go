@@ -83,11 +83,6 @@ func EncodeIntentKey(dst, key []byte) []byte {
 	return appendUserKeyPrefix(dst, key)
 }
 
-// encodedUserKeyLen is the length of appendUserKeyPrefix's output.
-func encodedUserKeyLen(key []byte) int {
-	return 1 + len(key) + bytes.Count(key, []byte{escape}) + 2
-}
-
 // appendUserKeyPrefix appends 0x02, the escaped key and the terminator.
 func appendUserKeyPrefix(dst, key []byte) []byte {
 	dst = appendEscaped(append(dst, userPrefix), key)
