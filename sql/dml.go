@@ -18,7 +18,7 @@ func (p *planner) defaultExpr(c *catalog.Column) (expr, error) {
 	if c.Default == "" {
 		return &constExpr{t: c.Type, v: rowenc.Null()}, nil
 	}
-	e, err := parseDefault(c.Default)
+	e, err := parseDefault(p.s.parser, c.Default)
 	if err != nil {
 		return nil, err
 	}
@@ -30,8 +30,8 @@ func (p *planner) defaultExpr(c *catalog.Column) (expr, error) {
 }
 
 // parseDefault parses a stored DEFAULT expression.
-func parseDefault(text string) (ast.ExprNode, error) {
-	ps, err := front.NewParser().ParseTranslated("select " + text)
+func parseDefault(parser *front.Parser, text string) (ast.ExprNode, error) {
+	ps, err := parser.ParseTranslated("select " + text)
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,7 @@ type orderItem struct {
 }
 
 type selectPlan struct {
+	distinct      bool
 	scan          *scanPlan // nil without FROM
 	filter        expr
 	aggs          *aggList
@@ -41,8 +42,6 @@ func (p *planner) planSelect(n *ast.SelectStmt) (plan, error) {
 		return nil, pgerror.Unsupported("WITH")
 	case n.GroupBy != nil, n.Having != nil:
 		return nil, pgerror.Unsupported("GROUP BY and HAVING")
-	case n.Distinct:
-		return nil, pgerror.Unsupported("SELECT DISTINCT")
 	case len(n.WindowSpecs) > 0:
 		return nil, pgerror.Unsupported("window functions")
 	case n.SelectIntoOpt != nil:
@@ -52,7 +51,7 @@ func (p *planner) planSelect(n *ast.SelectStmt) (plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	sp := &selectPlan{}
+	sp := &selectPlan{distinct: n.Distinct}
 	sc := &scope{table: t, alias: alias}
 	if n.Where != nil {
 		if hasAggregates(n.Where) {
@@ -156,6 +155,18 @@ func (p *planner) planSelect(n *ast.SelectStmt) (plan, error) {
 					return nil, err
 				}
 				oi.e = x
+				// An expression that is also a select-list item sorts on it.
+				if ce, ok := x.(*colExpr); ok {
+					for j, pe := range sp.proj {
+						if pc, ok := pe.(*colExpr); ok && pc.idx == ce.idx {
+							oi.outIdx, oi.e = j, nil
+							break
+						}
+					}
+				}
+				if oi.e != nil && sp.distinct {
+					return nil, pgerror.New("42P10", "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
+				}
 			}
 			sp.order = append(sp.order, oi)
 		}
@@ -316,6 +327,21 @@ func (sp *selectPlan) exec(ec *execCtx, w ResultWriter) error {
 		}
 		out = append(out, o)
 	}
+	if sp.distinct {
+		seen := map[string]bool{}
+		kept := out[:0]
+		for _, o := range out {
+			var k []byte
+			for _, v := range o.out {
+				k = rowenc.AppendKey(k, v, rowenc.Ascending)
+			}
+			if !seen[string(k)] {
+				seen[string(k)] = true
+				kept = append(kept, o)
+			}
+		}
+		out = kept
+	}
 	if len(sp.order) > 0 {
 		sort.SliceStable(out, func(i, j int) bool {
 			for k, it := range sp.order {
@@ -384,6 +410,9 @@ func (sp *selectPlan) explain() []string {
 	}
 	if len(sp.order) > 0 {
 		lines = append(lines, "sort")
+	}
+	if sp.distinct {
+		lines = append(lines, "distinct")
 	}
 	if sp.aggs != nil {
 		lines = append(lines, "aggregate")

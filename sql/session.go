@@ -227,7 +227,14 @@ func (s *session) fail(ctx context.Context, err error) error {
 // retryable conflicts. Results are buffered until the outcome is known, so
 // a retried attempt leaves no trace.
 func (s *session) execImplicit(ctx context.Context, stmts []front.Parsed, ptypes []types.T, params []rowenc.Value, w ResultWriter) error {
-	opts := txn.Options{}
+	// Queries that only read run as read-only transactions: a snapshot,
+	// without locks.
+	opts := txn.Options{ReadOnly: true}
+	for i := range stmts {
+		if !readOnlyStmt(stmts[i].AST) {
+			opts.ReadOnly = false
+		}
+	}
 	for attempt := 0; ; attempt++ {
 		buf := &bufferWriter{}
 		err := s.attemptImplicit(ctx, stmts, ptypes, params, buf, opts)
@@ -334,4 +341,17 @@ func (b *bufferWriter) replay(w ResultWriter) error {
 		}
 	}
 	return nil
+}
+
+// readOnlyStmt reports whether n only reads.
+func readOnlyStmt(n ast.StmtNode) bool {
+	switch n := n.(type) {
+	case *ast.SelectStmt:
+		return n.LockInfo == nil || n.LockInfo.LockType == ast.SelectLockNone
+	case *ast.ShowStmt, *ast.SetStmt:
+		return true
+	case *ast.ExplainStmt:
+		return !n.Analyze
+	}
+	return false
 }

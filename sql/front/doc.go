@@ -32,8 +32,10 @@
 //     meridian_nulls(x, 'first'|'last') [ASC|DESC].
 //
 // The parser runs with ANSI_QUOTES | NO_BACKSLASH_ESCAPES | PIPES_AS_CONCAT
-// | HIGH_NOT_PRECEDENCE off (PostgreSQL's NOT binds looser than
-// comparisons, as MySQL's default does).
+// (SQLMode). HIGH_NOT_PRECEDENCE stays off: PostgreSQL's NOT binds looser
+// than comparisons, as MySQL's default NOT does. The engine, not the
+// parser, gives every operator its PostgreSQL meaning (integer division,
+// bytewise string comparison, three-valued logic).
 //
 // # What is refused
 //
