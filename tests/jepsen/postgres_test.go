@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 )
 
 var (
-	pgDuration = flag.Duration("jepsen.pg-duration", 4*time.Second, "how long each workload runs against PostgreSQL")
+	pgDuration = flag.Duration("jepsen.pg-duration", 3*time.Second, "how long each workload runs against PostgreSQL")
 	pgBin      = flag.String("jepsen.pg-bin", "/usr/lib/postgresql/15/bin", "PostgreSQL server binaries")
 	keepOut    = flag.String("jepsen.out", "", "write histories and reports under this folder (default: a temporary one)")
 )
@@ -36,10 +37,18 @@ func outDir(t *testing.T, name string) string {
 	return dir
 }
 
-// startPostgres starts a throwaway PostgreSQL on a free loopback port (as
-// the postgres user when running as root) and returns its URL. The server
-// is stopped when the test ends. Skips if the binaries are absent.
-func startPostgres(t *testing.T) string {
+// pgCluster is an initialised PostgreSQL data directory.
+type pgCluster struct {
+	dir, data string
+	port      string
+	prefix    []string            // runs a command as the postgres user when root
+	cred      *syscall.Credential // the postgres user when root
+}
+
+// initPostgres initialises a throwaway PostgreSQL data directory (as the
+// postgres user when running as root) with trust authentication and picks
+// a free loopback port. Skips if the binaries are absent.
+func initPostgres(t *testing.T) *pgCluster {
 	t.Helper()
 	if _, err := os.Stat(filepath.Join(*pgBin, "pg_ctl")); err != nil {
 		t.Skipf("PostgreSQL binaries not found in %s (apt-get install postgresql-15, or set -jepsen.pg-bin): %v", *pgBin, err)
@@ -49,7 +58,7 @@ func startPostgres(t *testing.T) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	var prefix []string
+	c := &pgCluster{dir: dir, data: filepath.Join(dir, "data")}
 	if os.Geteuid() == 0 {
 		// initdb refuses to run as root: hand the folder to postgres.
 		u, err := user.Lookup("postgres")
@@ -61,35 +70,93 @@ func startPostgres(t *testing.T) string {
 		if err := os.Chown(dir, uid, gid); err != nil {
 			t.Fatal(err)
 		}
-		prefix = []string{"runuser", "-u", "postgres", "--"}
+		c.prefix = []string{"runuser", "-u", "postgres", "--"}
+		c.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
 	}
-	run := func(args ...string) error {
-		argv := append(append([]string(nil), prefix...), args...)
-		out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("%s: %v\n%s", strings.Join(argv, " "), err, out)
-		}
-		return nil
-	}
-	data := filepath.Join(dir, "data")
-	if err := run(filepath.Join(*pgBin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "--no-sync"); err != nil {
+	if err := c.run(filepath.Join(*pgBin, "initdb"), "-D", c.data, "-U", "postgres", "--auth=trust", "--no-sync"); err != nil {
 		t.Fatal(err)
 	}
 	addr, err := nemesis.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := addr[strings.LastIndex(addr, ":")+1:]
-	opts := fmt.Sprintf("-p %s -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100", port, dir)
-	if err := run(filepath.Join(*pgBin, "pg_ctl"), "-D", data, "-l", filepath.Join(dir, "log"), "-w", "-o", opts, "start"); err != nil {
+	c.port = addr[strings.LastIndex(addr, ":")+1:]
+	return c
+}
+
+// argv prefixes args with what runs them as the postgres user.
+func (c *pgCluster) argv(args ...string) []string {
+	return append(append([]string(nil), c.prefix...), args...)
+}
+
+func (c *pgCluster) run(args ...string) error {
+	argv := c.argv(args...)
+	out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s: %v\n%s", strings.Join(argv, " "), err, out)
+	}
+	return nil
+}
+
+func (c *pgCluster) url() string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%s/postgres?sslmode=disable", c.port)
+}
+
+// serverFlags are the postgres options: loopback only, socket in the
+// throwaway folder, no fsync (a killed server's writes survive in the page
+// cache; the machine does not crash).
+func (c *pgCluster) serverFlags() []string {
+	return []string{"-p", c.port, "-k", c.dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=100",
+		// Read-modify-write transfers deadlock at READ COMMITTED; detect it
+		// sooner than the default second.
+		"-c", "deadlock_timeout=100ms"}
+}
+
+// startPostgres starts a throwaway PostgreSQL with pg_ctl and returns its
+// URL; it is stopped when the test ends.
+func startPostgres(t *testing.T) string {
+	t.Helper()
+	c := initPostgres(t)
+	if err := c.run(filepath.Join(*pgBin, "pg_ctl"), "-D", c.data, "-l", filepath.Join(c.dir, "log"), "-w",
+		"-o", strings.Join(c.serverFlags(), " "), "start"); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := run(filepath.Join(*pgBin, "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop"); err != nil {
+		if err := c.run(filepath.Join(*pgBin, "pg_ctl"), "-D", c.data, "-m", "immediate", "-w", "stop"); err != nil {
 			t.Log(err)
 		}
 	})
-	return fmt.Sprintf("postgres://postgres@127.0.0.1:%s/postgres?sslmode=disable", port)
+	return c.url()
+}
+
+// postgresProcess runs the postgres server itself as a nemesis.Process (in
+// its own process group with its backends, so kill -9 and SIGSTOP reach
+// them all) and returns it, started, and its URL.
+func postgresProcess(t *testing.T) (*nemesis.Process, string) {
+	t.Helper()
+	c := initPostgres(t)
+	p, err := nemesis.NewProcess(nemesis.ProcessConfig{
+		Name:       "postgres",
+		Command:    append([]string{filepath.Join(*pgBin, "postgres"), "-D", c.data}, c.serverFlags()...),
+		Credential: c.cred,
+		LogPath:    filepath.Join(c.dir, "postgres.log"),
+		ReadyAddr:  "127.0.0.1:" + c.port,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := p.Close(); err != nil {
+			t.Log(err)
+		}
+		if t.Failed() {
+			t.Logf("postgres log:\n%s", tail(p.Log(), 4000))
+		}
+	})
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return p, c.url()
 }
 
 // TestPostgres validates the harness against PostgreSQL: at READ COMMITTED
@@ -98,6 +165,7 @@ func startPostgres(t *testing.T) string {
 // passes READ COMMITTED, or a harness that misclassifies outcomes, fails
 // here.
 func TestPostgres(t *testing.T) {
+	t.Parallel() // with TestPostgresProcessNemesis: separate servers
 	url := startPostgres(t)
 	cases := []struct {
 		isolation string
@@ -137,6 +205,49 @@ func TestPostgres(t *testing.T) {
 			}
 			if !tc.valid && res.Verdict != checker.Invalid {
 				t.Fatalf("want invalid, got %s", res.Verdict)
+			}
+		})
+	}
+}
+
+// TestPostgresProcessNemesis runs every workload at SERIALIZABLE against a
+// PostgreSQL server that the process nemesis kills with -9 (and restarts)
+// and pauses with SIGSTOP: a correct database under faults, which the
+// harness must judge VALID however many operations end indeterminate. It
+// exercises Process, the nemesis schedule, reconnection and the Info
+// outcome end to end.
+func TestPostgresProcessNemesis(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	t.Parallel()
+	pg, url := postgresProcess(t)
+	for i, wl := range Workloads {
+		t.Run(wl, func(t *testing.T) {
+			seed := time.Now().UnixNano()
+			res, err := Run(context.Background(), Options{
+				URLs:            []string{url},
+				Workload:        wl,
+				Duration:        *pgDuration,
+				Concurrency:     10,
+				OutDir:          outDir(t, "pg-nemesis-"+wl),
+				OpTimeout:       time.Second,
+				FinalTimeout:    20 * time.Second,
+				Begin:           "BEGIN ISOLATION LEVEL SERIALIZABLE",
+				Nemesis:         nemesis.NewProcessNemesis([]*nemesis.Process{pg}, nil, seed),
+				NemesisSchedule: nemesis.Schedule{Interval: *pgDuration / 4, Seed: seed + int64(i)},
+				Seed:            seed,
+				Logf:            t.Logf,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s under the process nemesis: %d ops: %s (history in %s)", wl, res.Ops, res.Summary, res.OutDir)
+			if !res.Valid {
+				t.Fatalf("%s\n%s", res.Summary, res.Report.Text())
+			}
+			if !pg.Running() {
+				t.Fatal("postgres is down after the nemesis healed")
 			}
 		})
 	}

@@ -22,6 +22,11 @@ type ProcessConfig struct {
 	Command []string
 	// Env is added to the environment the process inherits.
 	Env []string
+	// Credential, if set, runs the process as another user (the harness
+	// runs as root; PostgreSQL refuses to). Setting it here rather than
+	// wrapping the command in runuser/su keeps the server the direct child,
+	// so that signals reach it.
+	Credential *syscall.Credential
 	// LogPath receives the process' stdout and stderr, appended across
 	// restarts. Empty discards them.
 	LogPath string
@@ -119,7 +124,8 @@ func (p *Process) Start(ctx context.Context) error {
 		return nil
 	}
 	cmd := exec.Command(p.cfg.Command[0], p.cfg.Command[1:]...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group, so that signals reach its children too.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: p.cfg.Credential}
 	if len(p.cfg.Env) > 0 {
 		cmd.Env = append(os.Environ(), p.cfg.Env...)
 	}
