@@ -120,12 +120,34 @@ func (c *conn) beginStatement() (context.Context, func()) {
 	}
 }
 
+// lingerTimeout bounds how long a closing connection waits for the client
+// to read what was sent last (a FATAL error) and close its side.
+const lingerTimeout = 250 * time.Millisecond
+
+// lingeringClose closes the connection so that the client reliably reads
+// the last messages: closing a TCP socket that still has unread input (the
+// garbage that caused a protocol violation) sends a reset, which may make
+// the client drop the FATAL error it had not read yet. So shut down the
+// write side, drain a bounded amount of input until the client closes or
+// lingerTimeout passes, then close.
+func (c *conn) lingeringClose() {
+	defer func() { _ = c.nc.Close() }()
+	cw, ok := c.nc.(interface{ CloseWrite() error })
+	if !ok || cw.CloseWrite() != nil {
+		return
+	}
+	if c.nc.SetReadDeadline(time.Now().Add(lingerTimeout)) != nil {
+		return
+	}
+	_, _ = io.CopyN(io.Discard, c.nc, 1<<20)
+}
+
 // serve runs the connection to its end. It never panics: a panic while
 // handling the connection is logged and closes this connection only.
 func (c *conn) serve() {
 	defer c.srv.removeConn(c)
 	defer c.cancel()
-	defer func() { _ = c.nc.Close() }()
+	defer c.lingeringClose()
 	defer func() {
 		if r := recover(); r != nil {
 			c.log.Error("pgwire: panic in connection handler; closing the connection",
