@@ -161,6 +161,13 @@ func Append(ops []history.Op) Report {
 	}
 
 	// Version orders and the dependency graph.
+	appended := make(map[int64][]int64) // key -> values appended, ascending
+	for e := range writers {
+		appended[e.k] = append(appended[e.k], e.v)
+	}
+	for _, vs := range appended {
+		slices.Sort(vs)
+	}
 	g := newGraph(len(nodeOp))
 	keys := make([]int64, 0, len(reads))
 	for k := range reads {
@@ -196,12 +203,11 @@ func Append(ops []history.Op) Report {
 		}
 		// Ok appends no read observed follow every observed one.
 		var unobserved []int64
-		for e, w := range writers {
-			if e.k == k && !inOrder[e.v] && ops[w.op].Outcome == history.Ok {
-				unobserved = append(unobserved, e.v)
+		for _, v := range appended[k] {
+			if !inOrder[v] && ops[writers[kv{k, v}].op].Outcome == history.Ok {
+				unobserved = append(unobserved, v)
 			}
 		}
-		slices.Sort(unobserved)
 		for _, u := range unobserved {
 			b, _ := writerNode(k, u)
 			if n := len(longest); n > 0 {
