@@ -39,6 +39,7 @@ func TestTranslate(t *testing.T) {
 			`create table t ("id" bigint primary key, "s" text not null default meridian_default(meridian_cast('x', '25')), "b" longblob, "f" double, "r" float, "v" varchar(5), "c" char(2), "ts" datetime(6), "ok" boolean default meridian_default(true), primary key (id))`},
 		{`CREATE TABLE IF NOT EXISTS "T" (a int2, b float)`, `create table if not exists "T" ("a" smallint, "b" double)`},
 		{`SELECT a FROM t ORDER BY a NULLS FIRST, f(b, c) DESC NULLS LAST, 1`, `select a from t order by meridian_nulls(a, 'first'), meridian_nulls(f(b, c), 'last') desc, 1`},
+		{`SELECT 123456789012345678901234567890123456789012345678901234567890123`, `select 123456789012345678901234567890123456789012345678901234567890123e0`},
 		{`SELECT timestamp '2020-01-01'`, `select meridian_cast('2020-01-01', '1114')`},
 	} {
 		stmts, err := Translate(tc.in)
@@ -140,3 +141,22 @@ func TestParse(t *testing.T) {
 }
 
 func nospace(s string) string { return strings.ReplaceAll(s, " ", "") }
+
+func TestSyntaxErrorPosition(t *testing.T) {
+	p := NewParser()
+	for _, tc := range []struct {
+		in, msg string
+		pos     int32
+	}{
+		{`SELEC 1`, `syntax error at or near "SELEC"`, 1},
+		{`SELECT 1 FROM`, `syntax error at end of input`, 14},
+		{`SELECT $1::int FROM t WHERE WHERE`, `syntax error at or near "WHERE"`, 29},
+		{"SELECT 1;\n  SELECT (2", `syntax error at end of input`, 22},
+	} {
+		_, err := p.Parse(tc.in)
+		pe := pgerror.Flatten(err)
+		if pe == nil || pe.Code != pgerror.CodeSyntaxError || pe.Message != tc.msg || pe.Position != tc.pos {
+			t.Errorf("%q: got %+v, want %q at %d", tc.in, pe, tc.msg, tc.pos)
+		}
+	}
+}

@@ -29,6 +29,7 @@ type token struct {
 	num   int
 	space bool
 	pos   int // byte offset in the input
+	end   int // byte offset after the token in the input
 }
 
 func (t token) is(word string) bool { return t.kind == tokIdent && t.text == word }
@@ -177,7 +178,13 @@ func lex(s string) ([]token, error) {
 			if j < len(s) && isIdentStart(s[j]) {
 				return nil, syntaxErr(start, "trailing junk after numeric literal at or near %q", s[start:j+1])
 			}
-			toks = append(toks, token{kind: tokNumber, text: s[i:j], space: space, pos: start})
+			num := s[i:j]
+			if len(num) > maxDecimalDigits && !strings.ContainsAny(num, "eE") {
+				// The TiDB parser's decimal type cannot hold it; PostgreSQL
+				// would make it numeric, which Meridian reads as a float.
+				num += "e0"
+			}
+			toks = append(toks, token{kind: tokNumber, text: num, space: space, pos: start})
 			i = j
 		case isIdentStart(c):
 			j := i
@@ -202,9 +209,16 @@ func lex(s string) ([]token, error) {
 			i += len(op)
 		}
 		space = false
+		if n := len(toks); n > 0 && toks[n-1].end == 0 {
+			toks[n-1].end = i
+		}
 	}
 	return toks, nil
 }
+
+// maxDecimalDigits is the longest integer or decimal literal passed to the
+// TiDB parser as such (its decimal type holds 65 digits).
+const maxDecimalDigits = 60
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 

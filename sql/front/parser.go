@@ -53,7 +53,13 @@ func NewParser() *Parser {
 }
 
 // Parse translates and parses sql into its statements.
-func (p *Parser) Parse(sql string) ([]Parsed, error) {
+func (p *Parser) Parse(sql string) (_ []Parsed, err error) {
+	defer func() {
+		// The TiDB parser must not take a session down with it.
+		if r := recover(); r != nil {
+			err = pgerror.New(pgerror.CodeSyntaxError, "syntax error: the parser failed on this input: %v", r)
+		}
+	}()
 	stmts, err := Translate(sql)
 	if err != nil {
 		return nil, err
@@ -62,7 +68,7 @@ func (p *Parser) Parse(sql string) ([]Parsed, error) {
 	for _, st := range stmts {
 		nodes, _, err := p.p.Parse(st.SQL, "", "")
 		if err != nil {
-			return nil, syntaxFromTiDB(err)
+			return nil, syntaxAt(err, st, sql)
 		}
 		if len(nodes) != 1 {
 			return nil, pgerror.New(pgerror.CodeSyntaxError, "syntax error: expected one statement")
@@ -87,6 +93,37 @@ func syntaxFromTiDB(err error) error {
 		msg = msg[i+1:]
 	}
 	return pgerror.New(pgerror.CodeSyntaxError, "%s", strings.TrimSpace(msg))
+}
+
+// syntaxAt turns a TiDB syntax error into PostgreSQL's "syntax error at or
+// near "token"" with the token's position in the client's text.
+func syntaxAt(err error, st Statement, src string) error {
+	msg := err.Error()
+	i := strings.Index(msg, `near "`)
+	j := strings.LastIndex(msg, `"`)
+	if i < 0 || j < i+6 {
+		return syntaxFromTiDB(err)
+	}
+	rest := msg[i+6 : j]
+	if !strings.HasSuffix(st.SQL, rest) {
+		return syntaxFromTiDB(err)
+	}
+	off := len(st.SQL) - len(rest)
+	if strings.TrimSpace(rest) == "" {
+		e := pgerror.New(pgerror.CodeSyntaxError, "syntax error at end of input")
+		if n := len(st.spans); n > 0 {
+			e.Position = int32(st.spans[n-1].end + 1)
+		}
+		return e
+	}
+	k := sort.Search(len(st.spans), func(k int) bool { return st.spans[k].out > off }) - 1
+	if k < 0 {
+		return syntaxFromTiDB(err)
+	}
+	sp := st.spans[k]
+	e := pgerror.New(pgerror.CodeSyntaxError, "syntax error at or near %q", src[sp.pos:sp.end])
+	e.Position = int32(sp.pos + 1)
+	return e
 }
 
 type markerCollector struct {

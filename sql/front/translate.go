@@ -15,7 +15,13 @@ type Statement struct {
 	Params []int
 	// NumParams is the highest n of the $n the statement uses.
 	NumParams int
+	// spans map byte offsets of SQL back to the input, for error positions.
+	spans []span
 }
+
+// span says that the output token at byte out of SQL came from input bytes
+// [pos, end).
+type span struct{ out, pos, end int }
 
 // Translate splits sql into statements and translates each (see the package
 // doc). Empty statements are dropped, so an empty or all-comment query gives
@@ -65,10 +71,16 @@ func (t *translator) quotedIdent(s string) {
 
 func (t *translator) render() Statement {
 	var b strings.Builder
+	var spans []span
+	pos, end := 0, 0
 	for i, tok := range t.out {
 		if i > 0 && (tok.space || tok.kind != tokOp && t.out[i-1].kind != tokOp) {
 			b.WriteByte(' ')
 		}
+		if tok.end > 0 {
+			pos, end = tok.pos, tok.end // inserted tokens inherit the last source span
+		}
+		spans = append(spans, span{out: b.Len(), pos: pos, end: end})
 		switch tok.kind {
 		case tokQIdent:
 			b.WriteString(`"` + strings.ReplaceAll(tok.text, `"`, `""`) + `"`)
@@ -86,7 +98,7 @@ func (t *translator) render() Statement {
 			t.maxN = max(t.maxN, tok.num)
 		}
 	}
-	return Statement{SQL: b.String(), Params: t.params, NumParams: t.maxN}
+	return Statement{SQL: b.String(), Params: t.params, NumParams: t.maxN, spans: spans}
 }
 
 func translateStmt(toks []token) (Statement, error) {
