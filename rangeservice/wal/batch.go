@@ -1,5 +1,7 @@
 package wal
 
+import "slices"
+
 // RangeID identifies a range (one replicated log) on the node.
 type RangeID uint64
 
@@ -49,7 +51,7 @@ type op struct {
 
 func (b *Batch) init() {
 	if b.buf == nil {
-		b.buf = make([]byte, frameHeaderLen, 256)
+		b.buf = make([]byte, frameHeaderLen, 128)
 	}
 }
 
@@ -59,6 +61,11 @@ func (b *Batch) init() {
 // same batch.
 func (b *Batch) Append(es ...Entry) {
 	b.init()
+	need := 0
+	for _, e := range es {
+		need += recordOverhead + entryBodyMin + len(e.Payload)
+	}
+	b.buf = slices.Grow(b.buf, need)
 	for _, e := range es {
 		if e.Index == 0 && b.err == nil {
 			b.err = invalidf("range %d: entry index 0", e.Range)

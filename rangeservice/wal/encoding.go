@@ -31,7 +31,7 @@ const (
 	entryBodyMin    = 24
 	stateBodyLen    = 24
 	truncateBodyLen = 16
-	ckptRangeLen    = 40
+	ckptRangeLen    = 48
 )
 
 // Record kinds.
@@ -182,19 +182,26 @@ type ckptRange struct {
 	Promised uint64
 	Commit   uint64
 	Mark     uint64
-	Last     uint64 // last index written; 0: the log is empty
+	First    uint64 // first index held; 0: the log is empty
+	Last     uint64 // last index held; 0: the log is empty
 }
 
 // appendCheckpointRecord appends the state of every range the writer knows,
 // as of the start of a segment. Replaying it sets each listed range's state
-// and mark, discards its entries outside [Mark, Last], and forgets every
-// range not listed; that is what lets older segments be deleted
-// independently of the records they held. Its body is
+// and mark, discards its entries outside [First, Last] (all of them if the
+// log is empty), and forgets every range not listed. That is what lets a
+// segment be deleted as soon as it holds no live entry, whatever records
+// it held: the checkpoint of the next segment summarises them, and an
+// entry of an older segment that a deleted record discarded either lies
+// outside [First, Last] or is discarded again by a later record (which
+// also discarded the version the deleted segment held). First matters: a
+// log emptied by a truncation may restart above the mark, and a stale
+// entry between the mark and the restart must not come back. Its body is
 //
 //	0        4
 //	+--------+------------------------------------------------+
 //	| count  | count x (range u64, promised u64, commit u64,  |
-//	| u32    |          mark u64, last u64)  = 40 B each      |
+//	| u32    |   mark u64, first u64, last u64)  = 48 B each  |
 //	+--------+------------------------------------------------+
 func appendCheckpointRecord(b []byte, rs []ckptRange) []byte {
 	start := len(b)
@@ -205,6 +212,7 @@ func appendCheckpointRecord(b []byte, rs []ckptRange) []byte {
 		b = binary.LittleEndian.AppendUint64(b, r.Promised)
 		b = binary.LittleEndian.AppendUint64(b, r.Commit)
 		b = binary.LittleEndian.AppendUint64(b, r.Mark)
+		b = binary.LittleEndian.AppendUint64(b, r.First)
 		b = binary.LittleEndian.AppendUint64(b, r.Last)
 	}
 	return endRecord(b, start)
@@ -278,7 +286,8 @@ func decodeRecord(b []byte) (record, string) {
 				Promised: le.Uint64(p[8:16]),
 				Commit:   le.Uint64(p[16:24]),
 				Mark:     le.Uint64(p[24:32]),
-				Last:     le.Uint64(p[32:40]),
+				First:    le.Uint64(p[32:40]),
+				Last:     le.Uint64(p[40:48]),
 			}
 		}
 	default:

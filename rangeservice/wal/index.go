@@ -27,10 +27,11 @@ type segment struct {
 // loc is where an entry lives on disk, plus its ballot so that a
 // Ballot(index) lookup needs no I/O.
 type loc struct {
-	seg *segment // nil: a hole (only ever during recovery)
-	off int64    // offset of the entry record in the segment file
-	n   uint32   // record length
-	bal uint64
+	seg  *segment // nil: a hole (only ever during recovery)
+	off  int64    // offset of the entry record in the segment file
+	bal  uint64
+	n    uint32 // record length
+	slot uint32 // cache slot + 1; 0: not cached
 }
 
 func (l loc) payloadLen() int { return int(l.n) - recordOverhead - entryBodyMin }
@@ -134,7 +135,7 @@ func (ri *rangeIndex) truncate(m uint64, dead *[]*segment) {
 func (ri *rangeIndex) checkpoint(c ckptRange, dead *[]*segment) {
 	ri.state = State{Promised: c.Promised, Commit: c.Commit}
 	ri.mark = c.Mark
-	ri.discardBelow(c.Mark, dead)
+	ri.discardBelow(max(c.Mark, c.First), dead)
 	ri.discardAbove(c.Last, dead) // Last == 0: empty
 }
 
@@ -192,67 +193,72 @@ func (t *tail) apply(o *op) error {
 }
 
 // entryCache keeps the payloads of recently written entries, bounded in
-// bytes, evicting the oldest first. A hit must match the index's current
-// location for the entry, so overwritten or truncated entries are never
-// served: no invalidation is needed. Guarded by WAL.mu.
+// bytes and in count, in a ring: the oldest is evicted first. An entry's
+// loc names its slot; a hit must match the slot's segment and offset, so a
+// slot reused for a newer entry, or an entry since overwritten or
+// truncated, is never served and nothing needs invalidating. Payloads alias
+// the batch buffers the WAL took over from Submit. Guarded by WAL.mu.
 type entryCache struct {
-	max, size int64
-	m         map[cacheKey]cacheVal
-	fifo      []cacheItem
-	head      int
-	gen       uint64
+	max   int64
+	size  int64
+	slots []cacheSlot
+	head  int // next slot to fill
+	tail  int // oldest filled slot
+	count int
 }
 
-type cacheKey struct {
-	r RangeID
-	i uint64
-}
-
-type cacheVal struct {
+type cacheSlot struct {
 	seg     *segment
 	off     int64
-	gen     uint64
 	payload []byte
 }
 
-type cacheItem struct {
-	k    cacheKey
-	gen  uint64
-	size int64
+func newEntryCache(bytes int64) entryCache {
+	n := min(max(bytes/128, 16), 1<<20)
+	if bytes <= 0 {
+		n = 0
+	}
+	return entryCache{max: bytes, slots: make([]cacheSlot, n)}
 }
 
-func (c *entryCache) add(k cacheKey, l loc, payload []byte) {
-	if c.max <= 0 || int64(len(payload)) > c.max {
-		return
+// add caches payload for the entry at l and returns its slot + 1 (0: not
+// cached).
+func (c *entryCache) add(l loc, payload []byte) uint32 {
+	if len(c.slots) == 0 || int64(len(payload)) > c.max {
+		return 0
 	}
-	if c.m == nil {
-		c.m = map[cacheKey]cacheVal{}
+	if c.count == len(c.slots) {
+		c.evict()
 	}
-	c.gen++
-	p := append([]byte(nil), payload...)
-	c.m[k] = cacheVal{seg: l.seg, off: l.off, gen: c.gen, payload: p}
-	sz := int64(len(p)) + 64 // count the bookkeeping too
-	c.fifo = append(c.fifo, cacheItem{k: k, gen: c.gen, size: sz})
-	c.size += sz
-	for c.size > c.max && c.head < len(c.fifo) {
-		it := c.fifo[c.head]
-		c.fifo[c.head] = cacheItem{}
-		c.head++
-		c.size -= it.size
-		if v, ok := c.m[it.k]; ok && v.gen == it.gen {
-			delete(c.m, it.k)
-		}
-	}
-	if c.head > len(c.fifo)/2 && c.head > 1024 {
-		c.fifo = append(c.fifo[:0], c.fifo[c.head:]...)
+	pos := c.head
+	c.slots[pos] = cacheSlot{seg: l.seg, off: l.off, payload: payload}
+	c.size += int64(len(payload))
+	c.count++
+	if c.head++; c.head == len(c.slots) {
 		c.head = 0
 	}
+	for c.size > c.max {
+		c.evict()
+	}
+	return uint32(pos) + 1
 }
 
-func (c *entryCache) get(k cacheKey, l loc) ([]byte, bool) {
-	v, ok := c.m[k]
-	if !ok || v.seg != l.seg || v.off != l.off {
+func (c *entryCache) evict() {
+	c.size -= int64(len(c.slots[c.tail].payload))
+	c.slots[c.tail] = cacheSlot{}
+	c.count--
+	if c.tail++; c.tail == len(c.slots) {
+		c.tail = 0
+	}
+}
+
+func (c *entryCache) get(l loc) ([]byte, bool) {
+	if l.slot == 0 {
 		return nil, false
 	}
-	return v.payload, true
+	s := &c.slots[l.slot-1]
+	if s.seg != l.seg || s.off != l.off || s.payload == nil {
+		return nil, false
+	}
+	return s.payload, true
 }

@@ -30,27 +30,27 @@ func Open(cfg Config) (*WAL, error) {
 		return nil, err
 	}
 	w := &WAL{
-		cfg:        cfg,
-		fs:         cfg.FS,
-		dir:        filepath.Clean(cfg.Dir),
-		wake:       make(chan struct{}, 1),
-		tails:      map[RangeID]*tail{},
-		syncq:      make(chan *job, 1024),
-		writerDone: make(chan struct{}),
-		syncerDone: make(chan struct{}),
-		ranges:     map[RangeID]*rangeIndex{},
-		segs:       map[uint64]*segment{},
-		nextSeq:    1,
+		cfg:           cfg,
+		fs:            cfg.FS,
+		dir:           filepath.Clean(cfg.Dir),
+		wake:          make(chan struct{}, 1),
+		tails:         map[RangeID]*tail{},
+		notifyq:       make(chan *job, 1024),
+		committerDone: make(chan struct{}),
+		notifierDone:  make(chan struct{}),
+		ranges:        map[RangeID]*rangeIndex{},
+		segs:          map[uint64]*segment{},
+		nextSeq:       1,
 	}
-	w.cache.max = cfg.CacheBytes
+	w.cache = newEntryCache(cfg.CacheBytes)
 	if err := w.recover(); err != nil {
 		for _, s := range w.segs {
 			s.f.Close()
 		}
 		return nil, err
 	}
-	go w.writeLoop()
-	go w.syncLoop()
+	go w.commitLoop()
+	go w.notifyLoop()
 	return w, nil
 }
 
