@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -27,7 +28,43 @@ func TestBankTransfers(t *testing.T) {
 	}
 
 	var wg sync.WaitGroup
-	errs := make(chan error, workers)
+	errs := make(chan error, workers+1)
+
+	// While the transfers run, snapshots must always see the same total.
+	stopAudit := make(chan struct{})
+	audited := make(chan int, 1)
+	go func() {
+		audits := 0
+		defer func() { audited <- audits }()
+		c, err := pgx.Connect(ctx, pgURL(n.SQLAddr()))
+		if err != nil {
+			errs <- err
+			return
+		}
+		defer c.Close(context.Background())
+		for {
+			select {
+			case <-stopAudit:
+				return
+			default:
+			}
+			var total int64
+			err := withRetry(ctx, func() error {
+				return pgx.BeginTxFunc(ctx, c, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+					return tx.QueryRow(ctx, `SELECT sum(balance) FROM accounts`).Scan(&total)
+				})
+			})
+			if err != nil {
+				errs <- err
+				return
+			}
+			if total != accounts*initial {
+				errs <- fmt.Errorf("audit %d saw a total of %d, want %d", audits, total, accounts*initial)
+				return
+			}
+			audits++
+		}
+	}()
 	for w := range workers {
 		wg.Add(1)
 		go func() {
@@ -69,6 +106,8 @@ func TestBankTransfers(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	close(stopAudit)
+	t.Logf("%d audits during the transfers", <-audited)
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
