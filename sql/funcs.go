@@ -54,8 +54,11 @@ func (p *planner) funcCall(e *ast.FuncCallExpr, hint types.T, sc *scope) (expr, 
 	}
 	switch name {
 	case front.CastFunc:
+		if nargs != 2 {
+			return nil, p.noFunc(name, e.Args, sc)
+		}
 		to, ok := castTarget(e.Args[1])
-		if !ok || nargs != 2 {
+		if !ok {
 			return nil, pgerror.New(pgerror.CodeInternalError, "malformed cast")
 		}
 		// A string literal is converted by the cast itself (explicitly, so
