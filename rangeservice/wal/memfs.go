@@ -48,7 +48,7 @@ type memWrite struct {
 }
 
 type memInode struct {
-	name   string // name at creation, for messages
+	name   string // current name (as of the last Rename)
 	data   []byte
 	synced []byte // content as of the last Sync; never aliases data
 	// dirtyFrom is the lowest offset changed since the last Sync: synced
@@ -86,7 +86,7 @@ func (m *MemFS) SetSpaceLimit(n int64) {
 }
 
 // SetSyncHook installs f to be called, without locks held, at the start of
-// every file Sync with the file's name. nil removes it.
+// every file Sync with the file's current name. nil removes it.
 func (m *MemFS) SetSyncHook(f func(name string)) {
 	m.mu.Lock()
 	m.syncHook = f
@@ -220,6 +220,7 @@ func (m *MemFS) Rename(oldname, newname string) error {
 	}
 	delete(m.files, oldname)
 	m.files[newname] = ino
+	ino.name = newname
 	return nil
 }
 
@@ -334,10 +335,10 @@ func (f *memFile) ReadAt(p []byte, off int64) (int, error) {
 func (f *memFile) Sync() error {
 	m := f.fs
 	m.mu.Lock()
-	hook := m.syncHook
+	hook, name := m.syncHook, f.ino.name
 	m.mu.Unlock()
 	if hook != nil {
-		hook(f.name)
+		hook(name)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
