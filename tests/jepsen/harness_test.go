@@ -1,12 +1,14 @@
 package jepsen
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math/rand"
 	"slices"
 	"testing"
 
+	"github.com/meridiandb/meridian/tests/jepsen/checker"
 	"github.com/meridiandb/meridian/tests/jepsen/history"
 )
 
@@ -93,5 +95,27 @@ func TestGeneratorsWriteUniqueValues(t *testing.T) {
 		if op := b.next(rng); op.F == "transfer" && (op.Transfer.From == op.Transfer.To || op.Transfer.Amount <= 0) {
 			t.Fatalf("bad transfer %+v", op.Transfer)
 		}
+	}
+}
+
+func TestCheckHistory(t *testing.T) {
+	ops := []history.Op{
+		{Index: 0, F: "add", Invoke: 0, Complete: 1, Outcome: history.Ok, Value: 1},
+		{Index: 1, F: "add", Invoke: 0, Complete: 1, Outcome: history.Ok, Value: 2},
+		{Index: 2, F: "final-read", Invoke: 2, Complete: 3, Outcome: history.Ok, Elements: []int64{1}},
+	}
+	var buf bytes.Buffer
+	if err := history.WriteJSONL(&buf, ops); err != nil {
+		t.Fatal(err)
+	}
+	r, err := CheckHistory("set", &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Verdict != checker.Invalid || !r.Has(checker.SetLost) {
+		t.Fatalf("want a lost element\n%s", r.Text())
+	}
+	if _, err := CheckHistory("nope", &buf); err == nil {
+		t.Fatal("want an error for an unknown workload")
 	}
 }

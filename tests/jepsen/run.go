@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -167,7 +168,9 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	}
 
 	ops := rec.Ops()
+	checkStart := time.Now()
 	c := w.check(ops)
+	opts.Logf("jepsen: checked %d ops in %s", len(ops), time.Since(checkStart).Round(time.Millisecond))
 	res := Result{Valid: c.report.Verdict == checker.Valid, Verdict: c.report.Verdict,
 		Summary: c.report.Summary, Report: c.report, Ops: len(ops), OutDir: opts.OutDir}
 	if nemErr != nil {
@@ -175,6 +178,21 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	}
 	opts.Logf("jepsen: %s", res.Summary)
 	return res, writeOutput(opts, ops, c, res)
+}
+
+// CheckHistory re-checks a history written by Run (history.jsonl) with the
+// named workload's checker: histories can be judged again offline, e.g.
+// after a checker learns a new anomaly.
+func CheckHistory(workload string, r io.Reader) (checker.Report, error) {
+	w, err := newWorkload(workload, "")
+	if err != nil {
+		return checker.Report{}, err
+	}
+	ops, err := history.ReadJSONL(r)
+	if err != nil {
+		return checker.Report{}, err
+	}
+	return w.check(ops).report, nil
 }
 
 // setup creates the workload's table, retrying while connections fail.
