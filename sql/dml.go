@@ -45,9 +45,10 @@ type insertPlan struct {
 	// over a row of its results (nil: no value).
 	src    *selectPlan
 	srcRow []expr
+	ret    *returning
 }
 
-func (ip *insertPlan) columns() []Column { return nil }
+func (ip *insertPlan) columns() []Column { return ip.ret.columns() }
 
 func (p *planner) planInsert(n *ast.InsertStmt) (plan, error) {
 	switch {
@@ -92,7 +93,11 @@ func (p *planner) planInsert(n *ast.InsertStmt) (plan, error) {
 		if err := p.planInsertSelect(ip, n.Select, targets); err != nil {
 			return nil, err
 		}
+		if ip.ret, err = p.planReturning(t, t.Name); err != nil {
+			return nil, err
+		}
 		p.finishParams()
+		ip.ret.finish()
 		return ip, nil
 	}
 	defaults := make([]expr, len(t.Columns))
@@ -144,7 +149,11 @@ func (p *planner) planInsert(n *ast.InsertStmt) (plan, error) {
 		}
 		ip.rows = append(ip.rows, row)
 	}
+	if ip.ret, err = p.planReturning(t, t.Name); err != nil {
+		return nil, err
+	}
 	p.finishParams()
+	ip.ret.finish()
 	return ip, nil
 }
 
@@ -248,8 +257,11 @@ func (ip *insertPlan) exec(ec *execCtx, w ResultWriter) error {
 			if err := insertRow(ec, t, row); err != nil {
 				return err
 			}
+			if err := ip.ret.add(ec, row); err != nil {
+				return err
+			}
 		}
-		return w.Complete(fmt.Sprintf("INSERT 0 %d", len(cw.rows)))
+		return ip.ret.complete(w, fmt.Sprintf("INSERT 0 %d", len(cw.rows)))
 	}
 	for _, exprs := range ip.rows {
 		row := make([]rowenc.Value, len(t.Columns))
@@ -266,8 +278,11 @@ func (ip *insertPlan) exec(ec *execCtx, w ResultWriter) error {
 		if err := insertRow(ec, t, row); err != nil {
 			return err
 		}
+		if err := ip.ret.add(ec, row); err != nil {
+			return err
+		}
 	}
-	return w.Complete(fmt.Sprintf("INSERT 0 %d", len(ip.rows)))
+	return ip.ret.complete(w, fmt.Sprintf("INSERT 0 %d", len(ip.rows)))
 }
 
 func (ip *insertPlan) explain() []string {
@@ -281,9 +296,10 @@ type updatePlan struct {
 	scan   *scanPlan
 	filter expr
 	sets   map[int]expr // column position -> new value
+	ret    *returning
 }
 
-func (up *updatePlan) columns() []Column { return nil }
+func (up *updatePlan) columns() []Column { return up.ret.columns() }
 
 func (p *planner) mutationTarget(refs *ast.TableRefsClause, where ast.ExprNode, multi bool, order *ast.OrderByClause, limit *ast.Limit) (*catalog.Table, *scope, expr, error) {
 	if multi {
@@ -338,7 +354,11 @@ func (p *planner) planUpdate(n *ast.UpdateStmt) (plan, error) {
 		up.sets[i] = x
 	}
 	up.scan = newScanPlan(t, sc.alias, filter, true)
+	if up.ret, err = p.planReturning(t, sc.alias); err != nil {
+		return nil, err
+	}
 	p.finishParams()
+	up.ret.finish()
 	return up, nil
 }
 
@@ -396,7 +416,12 @@ func (up *updatePlan) exec(ec *execCtx, w ResultWriter) error {
 			return err
 		}
 	}
-	return w.Complete(fmt.Sprintf("UPDATE %d", len(rows)))
+	for _, c := range changes {
+		if err := up.ret.add(ec, c.row); err != nil {
+			return err
+		}
+	}
+	return up.ret.complete(w, fmt.Sprintf("UPDATE %d", len(rows)))
 }
 
 func (up *updatePlan) explain() []string {
@@ -410,17 +435,23 @@ func (up *updatePlan) explain() []string {
 type deletePlan struct {
 	scan   *scanPlan
 	filter expr
+	ret    *returning
 }
 
-func (dp *deletePlan) columns() []Column { return nil }
+func (dp *deletePlan) columns() []Column { return dp.ret.columns() }
 
 func (p *planner) planDelete(n *ast.DeleteStmt) (plan, error) {
 	t, sc, filter, err := p.mutationTarget(n.TableRefs, n.Where, n.IsMultiTable, n.Order, n.Limit)
 	if err != nil {
 		return nil, err
 	}
+	ret, err := p.planReturning(t, sc.alias)
+	if err != nil {
+		return nil, err
+	}
 	p.finishParams()
-	return &deletePlan{scan: newScanPlan(t, sc.alias, filter, true), filter: filter}, nil
+	ret.finish()
+	return &deletePlan{scan: newScanPlan(t, sc.alias, filter, true), filter: filter, ret: ret}, nil
 }
 
 func (dp *deletePlan) exec(ec *execCtx, w ResultWriter) error {
@@ -435,8 +466,11 @@ func (dp *deletePlan) exec(ec *execCtx, w ResultWriter) error {
 		if err := ec.tx.Delete(ec.ctx, r.key); err != nil {
 			return err
 		}
+		if err := dp.ret.add(ec, r.row); err != nil {
+			return err
+		}
 	}
-	return w.Complete(fmt.Sprintf("DELETE %d", len(rows)))
+	return dp.ret.complete(w, fmt.Sprintf("DELETE %d", len(rows)))
 }
 
 func (dp *deletePlan) explain() []string {

@@ -28,6 +28,9 @@
 //     {TO|=} value, SET TIME ZONE, RESET, SHOW name | ALL become their
 //     TiDB forms (SET values are passed as one string; SHOW as SHOW SESSION
 //     VARIABLES LIKE 'name').
+//   - INSERT/UPDATE/DELETE ... RETURNING list: the list is split off and
+//     parsed as "select list" (Statement.Returning, Parsed.Returning); its
+//     $n markers follow the statement's.
 //   - ORDER BY x [ASC|DESC] NULLS FIRST|LAST becomes
 //     meridian_nulls(x, 'first'|'last') [ASC|DESC].
 //
@@ -41,8 +44,8 @@
 //
 // A construct the front cannot translate faithfully is refused with SQLSTATE
 // 0A000 naming it (dollar quoting, U&” strings, bit strings, operators
-// PostgreSQL and MySQL read differently such as ^ # ~ && ?, RETURNING, ON
-// CONFLICT, savepoints, TIMESTAMPTZ, SERIAL, ...), never
+// PostgreSQL and MySQL read differently such as ^ # ~ && ?, ON CONFLICT,
+// LIMIT #,#, savepoints, TIMESTAMPTZ, SERIAL, ...), never
 // misparsed. Lexical errors (an unterminated string or comment) are 42601.
 //
 // # Contract

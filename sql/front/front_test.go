@@ -53,6 +53,20 @@ func TestTranslate(t *testing.T) {
 	}
 }
 
+func TestReturning(t *testing.T) {
+	p := NewParser()
+	ps, err := p.Parse(`INSERT INTO t (a, b) VALUES ($2, (1)) RETURNING a + $1, "B", *`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps[0].Returning) != 3 || len(ps[0].Markers) != 2 || ps[0].ParamIndex(ps[0].Markers[0]) != 1 || ps[0].ParamIndex(ps[0].Markers[1]) != 0 {
+		t.Fatalf("%+v", ps[0])
+	}
+	if _, err := p.Parse(`DELETE FROM t RETURNING`); pgerror.Code(err) != pgerror.CodeSyntaxError {
+		t.Fatalf("got %v", err)
+	}
+}
+
 func TestParams(t *testing.T) {
 	stmts, err := Translate(`SELECT $2, $1, $2; SELECT $1`)
 	if err != nil {
@@ -87,7 +101,7 @@ func TestRefused(t *testing.T) {
 		{`CREATE TABLE t (id SERIAL PRIMARY KEY)`, pgerror.CodeFeatureNotSupported, "serial"},
 		{`CREATE TABLE t (ts TIMESTAMP WITH TIME ZONE)`, pgerror.CodeFeatureNotSupported, "time zone"},
 		{`CREATE TEMP TABLE t (a int)`, pgerror.CodeFeatureNotSupported, "temporary"},
-		{`INSERT INTO t VALUES (1) RETURNING id`, pgerror.CodeFeatureNotSupported, "RETURNING"},
+		{`SELECT 1 RETURNING id`, pgerror.CodeFeatureNotSupported, "RETURNING"},
 		{`INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING`, pgerror.CodeFeatureNotSupported, "ON CONFLICT"},
 		{`SAVEPOINT s`, pgerror.CodeFeatureNotSupported, "savepoint"},
 		{`ROLLBACK TO SAVEPOINT s`, pgerror.CodeFeatureNotSupported, "savepoint"},

@@ -25,6 +25,8 @@ type Parsed struct {
 	Params  []int
 	// NumParams is the highest $n used.
 	NumParams int
+	// Returning is the RETURNING list of an INSERT, UPDATE or DELETE, or nil.
+	Returning []*ast.SelectField
 	// Translated is the text the TiDB parser read.
 	Translated string
 }
@@ -73,13 +75,25 @@ func (p *Parser) Parse(sql string) (_ []Parsed, err error) {
 		if len(nodes) != 1 {
 			return nil, pgerror.New(pgerror.CodeSyntaxError, "syntax error: expected one statement")
 		}
-		v := &markerCollector{}
-		nodes[0].Accept(v)
-		sort.Slice(v.markers, func(i, j int) bool { return v.markers[i].Offset < v.markers[j].Offset })
-		if len(v.markers) != len(st.Params) {
+		markers := collectMarkers(nodes[0])
+		parsed := Parsed{AST: nodes[0], Params: st.Params, NumParams: st.NumParams, Translated: st.SQL}
+		if st.Returning != "" {
+			rnodes, _, err := p.p.Parse(st.Returning, "", "")
+			if err != nil {
+				return nil, syntaxAt(err, Statement{SQL: st.Returning, spans: st.retSpans}, sql)
+			}
+			sel, ok := rnodes[0].(*ast.SelectStmt)
+			if len(rnodes) != 1 || !ok || sel.From != nil || sel.Where != nil || sel.OrderBy != nil || sel.Limit != nil {
+				return nil, pgerror.New(pgerror.CodeSyntaxError, "syntax error in RETURNING")
+			}
+			parsed.Returning = sel.Fields.Fields
+			markers = append(markers, collectMarkers(sel)...)
+		}
+		if len(markers) != len(st.Params) {
 			return nil, pgerror.New(pgerror.CodeSyntaxError, "syntax error: parameter markers in an unsupported position")
 		}
-		out = append(out, Parsed{AST: nodes[0], Markers: v.markers, Params: st.Params, NumParams: st.NumParams, Translated: st.SQL})
+		parsed.Markers = markers
+		out = append(out, parsed)
 	}
 	return out, nil
 }
@@ -124,6 +138,14 @@ func syntaxAt(err error, st Statement, src string) error {
 	e := pgerror.New(pgerror.CodeSyntaxError, "syntax error at or near %q", src[sp.pos:sp.end])
 	e.Position = int32(sp.pos + 1)
 	return e
+}
+
+// collectMarkers returns the ? markers of n in text order.
+func collectMarkers(n ast.Node) []*test_driver.ParamMarkerExpr {
+	v := &markerCollector{}
+	n.Accept(v)
+	sort.Slice(v.markers, func(i, j int) bool { return v.markers[i].Offset < v.markers[j].Offset })
+	return v.markers
 }
 
 type markerCollector struct {

@@ -15,8 +15,12 @@ type Statement struct {
 	Params []int
 	// NumParams is the highest n of the $n the statement uses.
 	NumParams int
+	// Returning is "select <list>" for the RETURNING clause of an INSERT,
+	// UPDATE or DELETE (which the TiDB grammar lacks), or empty. Its ?
+	// markers follow SQL's in Params.
+	Returning string
 	// spans map byte offsets of SQL back to the input, for error positions.
-	spans []span
+	spans, retSpans []span
 }
 
 // span says that the output token at byte out of SQL came from input bytes
@@ -124,6 +128,8 @@ func translateStmt(toks []token) (Statement, error) {
 		err = t.createTable(toks)
 	case first.kind == tokIdent && refusedStatements[first.text]:
 		err = pgerror.Unsupported(strings.ToUpper(first.text) + " statements")
+	case first.is("insert") || first.is("update") || first.is("delete"):
+		return translateDML(toks)
 	default:
 		err = t.general(toks)
 	}
@@ -131,6 +137,48 @@ func translateStmt(toks []token) (Statement, error) {
 		return Statement{}, err
 	}
 	return t.render(), nil
+}
+
+// translateDML splits off a RETURNING clause.
+func translateDML(toks []token) (Statement, error) {
+	depth, k := 0, -1
+	for i, tok := range toks {
+		switch {
+		case tok.kind == tokOp && tok.text == "(":
+			depth++
+		case tok.kind == tokOp && tok.text == ")":
+			depth--
+		case depth == 0 && tok.is("returning"):
+			k = i
+		}
+		if k >= 0 {
+			break
+		}
+	}
+	t := &translator{}
+	if k < 0 {
+		if err := t.general(toks); err != nil {
+			return Statement{}, err
+		}
+		return t.render(), nil
+	}
+	if k == len(toks)-1 {
+		return Statement{}, syntaxErr(lastPos(toks), "syntax error at end of input")
+	}
+	if err := t.general(toks[:k]); err != nil {
+		return Statement{}, err
+	}
+	st := t.render()
+	r := &translator{}
+	r.raw("select")
+	if err := r.general(toks[k+1:]); err != nil {
+		return Statement{}, err
+	}
+	rs := r.render()
+	st.Returning, st.retSpans = rs.SQL, rs.spans
+	st.Params = append(st.Params, rs.Params...)
+	st.NumParams = max(st.NumParams, rs.NumParams)
+	return st, nil
 }
 
 var refusedStatements = map[string]bool{
@@ -211,7 +259,7 @@ func (t *translator) general(toks []token) error {
 		case tok.kind == tokOp && (tok.text == "[" || tok.text == "]"):
 			return pgerror.Unsupported("arrays and subscripts")
 		case tok.is("returning"):
-			return pgerror.Unsupported("RETURNING")
+			return pgerror.Unsupported("RETURNING here")
 		case tok.is("on") && next("conflict"):
 			return pgerror.Unsupported("ON CONFLICT")
 		case tok.is("nulls") && (next("first") || next("last")):
