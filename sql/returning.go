@@ -108,4 +108,3 @@ func (r *returning) complete(w ResultWriter, tag string) error {
 	}
 	return w.Complete(tag)
 }
-
