@@ -9,8 +9,14 @@ import (
 
 // aggList collects the aggregates of a query without GROUP BY; the query
 // then yields one row whose values are the aggregates' results.
+//
+// With GROUP BY, the aggregated row of a group is the group's values of the
+// grouping columns, then the aggregates' results; references to a grouping
+// column outside an aggregate read it from there.
 type aggList struct {
-	specs []*aggSpec
+	groupCols []int // table column positions of the GROUP BY columns
+	specs     []*aggSpec
+	having    expr // over the aggregated row, or nil
 }
 
 type aggSpec struct {
@@ -106,10 +112,55 @@ func (p *planner) aggregate(e *ast.AggregateFuncExpr, sc *scope) (expr, error) {
 		return nil, pgerror.Unsupported("aggregate " + fn)
 	}
 	sc.aggs.specs = append(sc.aggs.specs, spec)
-	return &aggRefExpr{idx: len(sc.aggs.specs) - 1, t: spec.t}, nil
+	return &aggRefExpr{idx: len(sc.aggs.groupCols) + len(sc.aggs.specs) - 1, t: spec.t}, nil
 }
 
-// run aggregates rows into one row of results.
+// groups aggregates rows into one row per group (exactly one without GROUP
+// BY, even over no rows) and applies HAVING.
+func (a *aggList) groups(ec *execCtx, rows []scannedRow) ([]scannedRow, error) {
+	var order []string
+	members := map[string][]scannedRow{}
+	if len(a.groupCols) == 0 {
+		order, members[""] = []string{""}, rows
+	} else {
+		for _, r := range rows {
+			var k []byte
+			for _, i := range a.groupCols {
+				k = rowenc.AppendKey(k, r.row[i], rowenc.Ascending)
+			}
+			if _, ok := members[string(k)]; !ok {
+				order = append(order, string(k))
+			}
+			members[string(k)] = append(members[string(k)], r)
+		}
+	}
+	var out []scannedRow
+	for _, k := range order {
+		g := members[k]
+		vals, err := a.run(ec, g)
+		if err != nil {
+			return nil, err
+		}
+		row := make([]rowenc.Value, 0, len(a.groupCols)+len(vals))
+		for _, i := range a.groupCols {
+			row = append(row, g[0].row[i])
+		}
+		row = append(row, vals...)
+		if a.having != nil {
+			v, err := a.having.eval(ec, row)
+			if err != nil {
+				return nil, err
+			}
+			if v.IsNull() || !v.Bool() {
+				continue
+			}
+		}
+		out = append(out, scannedRow{row: row})
+	}
+	return out, nil
+}
+
+// run aggregates the rows of one group into the aggregates' results.
 func (a *aggList) run(ec *execCtx, rows []scannedRow) ([]rowenc.Value, error) {
 	out := make([]rowenc.Value, len(a.specs))
 	for i, s := range a.specs {

@@ -292,6 +292,11 @@ func (p *planner) column(cn *ast.ColumnName, sc *scope) (expr, error) {
 		return nil, pgerror.New(pgerror.CodeUndefinedColumn, "column %q does not exist", full)
 	}
 	if sc.aggs != nil && !sc.inAgg {
+		for k, g := range sc.aggs.groupCols {
+			if g == i {
+				return &aggRefExpr{idx: k, t: sc.table.Columns[i].Type}, nil
+			}
+		}
 		return nil, pgerror.New(pgerror.CodeGroupingError, "column %q must appear in the GROUP BY clause or be used in an aggregate function", sc.alias+"."+name)
 	}
 	c := sc.table.Columns[i]

@@ -40,8 +40,6 @@ func (p *planner) planSelect(n *ast.SelectStmt) (plan, error) {
 		return nil, pgerror.Unsupported("VALUES and TABLE statements")
 	case n.With != nil:
 		return nil, pgerror.Unsupported("WITH")
-	case n.GroupBy != nil, n.Having != nil:
-		return nil, pgerror.Unsupported("GROUP BY and HAVING")
 	case len(n.WindowSpecs) > 0:
 		return nil, pgerror.Unsupported("window functions")
 	case n.SelectIntoOpt != nil:
@@ -86,9 +84,19 @@ func (p *planner) planSelect(n *ast.SelectStmt) (plan, error) {
 			fieldNodes = append(fieldNodes, f.Expr)
 		}
 	}
-	if hasAggregates(append(fieldNodes, orderNodes...)...) {
+	if n.GroupBy != nil || n.Having != nil || hasAggregates(append(fieldNodes, orderNodes...)...) {
 		sp.aggs = &aggList{}
+		if n.GroupBy != nil {
+			if sp.aggs.groupCols, err = p.groupBy(n, sc); err != nil {
+				return nil, err
+			}
+		}
 		sc.aggs = sp.aggs
+		if n.Having != nil {
+			if sp.aggs.having, err = p.compileBool(n.Having.Expr, "HAVING", sc); err != nil {
+				return nil, err
+			}
+		}
 	}
 	// The select list.
 	for _, f := range n.Fields.Fields {
@@ -189,6 +197,47 @@ func (p *planner) planSelect(n *ast.SelectStmt) (plan, error) {
 		sp.cols[i].Type = sp.proj[i].typ()
 	}
 	return sp, nil
+}
+
+// groupBy resolves GROUP BY items to table columns: a column name, an
+// output column's alias or position when that output is a column.
+func (p *planner) groupBy(n *ast.SelectStmt, sc *scope) ([]int, error) {
+	if sc.table == nil {
+		return nil, pgerror.Unsupported("GROUP BY without FROM")
+	}
+	var cols []int
+	for _, it := range n.GroupBy.Items {
+		e := it.Expr
+		if pos, ok := e.(*ast.PositionExpr); ok {
+			if pos.P != nil || pos.N < 1 || pos.N > len(n.Fields.Fields) || n.Fields.Fields[pos.N-1].Expr == nil {
+				return nil, pgerror.New("42P10", "GROUP BY position %d is not in select list", pos.N)
+			}
+			e = n.Fields.Fields[pos.N-1].Expr
+		} else if cn, ok := e.(*ast.ColumnNameExpr); ok && cn.Name.Table.O == "" && sc.table.ColumnIndex(cn.Name.Name.O) < 0 {
+			for _, f := range n.Fields.Fields {
+				if f.AsName.O == cn.Name.Name.O {
+					e = f.Expr
+				}
+			}
+		}
+		for {
+			pe, ok := e.(*ast.ParenthesesExpr)
+			if !ok {
+				break
+			}
+			e = pe.Expr
+		}
+		cn, ok := e.(*ast.ColumnNameExpr)
+		if !ok {
+			return nil, pgerror.Unsupported("GROUP BY expressions other than columns")
+		}
+		x, err := p.column(cn.Name, sc)
+		if err != nil {
+			return nil, err
+		}
+		cols = append(cols, x.(*colExpr).idx)
+	}
+	return cols, nil
 }
 
 func (p *planner) compileInt(e ast.ExprNode, what string, sc *scope) (expr, error) {
@@ -293,11 +342,10 @@ func (sp *selectPlan) exec(ec *execCtx, w ResultWriter) error {
 		}
 	}
 	if sp.aggs != nil {
-		agg, err := sp.aggs.run(ec, rows)
-		if err != nil {
+		var err error
+		if rows, err = sp.aggs.groups(ec, rows); err != nil {
 			return err
 		}
-		rows = []scannedRow{{row: agg}}
 	}
 	type outRow struct {
 		in   []rowenc.Value
@@ -414,7 +462,9 @@ func (sp *selectPlan) explain() []string {
 	if sp.distinct {
 		lines = append(lines, "distinct")
 	}
-	if sp.aggs != nil {
+	if sp.aggs != nil && len(sp.aggs.groupCols) > 0 {
+		lines = append(lines, "group")
+	} else if sp.aggs != nil {
 		lines = append(lines, "aggregate")
 	}
 	if sp.filter != nil {
