@@ -6,14 +6,32 @@ package sql
 //	                   ─▶ planner (names, types, parameter inference, key spans)
 //	                   ─▶ plan.exec over a txn.Txn ─▶ ResultWriter
 //
+// Construction. NewServer(ctx, Config{DB, Logger, ServerVersion,
+// MaxRetries}) validates the config and bootstraps the catalog (system
+// keys, databases defaultdb and postgres) unless it is already there; see
+// package catalog for the key layout.
+//
+// Statements. CREATE TABLE [IF NOT EXISTS] (PRIMARY KEY inline or as a
+// table constraint, composite allowed; NOT NULL, NULL, DEFAULT expr; a
+// hidden rowid key without a primary key), DROP TABLE [IF EXISTS],
+// CREATE/DROP DATABASE [IF [NOT] EXISTS], INSERT (VALUES with DEFAULT, or
+// SELECT), UPDATE, DELETE, all three with RETURNING, SELECT (WHERE, GROUP
+// BY columns, HAVING, count/sum/avg/min/max [DISTINCT], DISTINCT, ORDER BY
+// with NULLS FIRST/LAST, LIMIT/OFFSET, FOR UPDATE/SHARE; a single table, no
+// joins or subqueries), EXPLAIN, SET/RESET/SHOW, BEGIN/START TRANSACTION,
+// COMMIT/END, ROLLBACK/ABORT. Everything else is refused with 0A000 naming
+// the construct.
+//
 // Sessions. A session is idle, open (in BEGIN ... COMMIT) or failed (a
 // statement of the open block failed; everything but COMMIT/ROLLBACK gets
 // 25P02, and COMMIT then rolls back and reports ROLLBACK). Outside a block,
 // consecutive statements of one simple query run in one implicit
-// transaction, whose results are buffered until it commits so that a
-// retryable conflict (txn.ErrRetryable) can be retried invisibly, up to
-// Config.MaxRetries times, with the priority the conflict hands back. In a
-// block, a conflict reaches the client as 40001 and fails the block.
+// transaction (read-only when they only read), whose results are buffered
+// until it commits so that a retryable conflict (txn.ErrRetryable) can be
+// retried invisibly, up to Config.MaxRetries times, with the priority the
+// conflict hands back. In a block, a conflict reaches the client as 40001
+// and fails the block. statement_timeout and the caller's ctx bound each
+// call (57014).
 //
 // Planning reads the catalog through the statement's own transaction (no
 // descriptor cache), so DDL is transactional. Prepare plans in the open
@@ -32,4 +50,5 @@ package sql
 // checked against the result type (22003), division by zero is 22012,
 // string literals and parameters take the type their context gives them
 // (a column they are compared with or assigned to), and unconstrained
-// parameters default to text.
+// parameters default to text; 42P18 only where PostgreSQL cannot decide
+// either ($1 IS NULL, $1 + $2).
