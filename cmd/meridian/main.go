@@ -43,7 +43,7 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newVersionCmd(), newStartCmd(), newDemoCmd())
+	root.AddCommand(newVersionCmd(), newStartCmd(), newDemoCmd(), newCheckCmd())
 	return root
 }
 
