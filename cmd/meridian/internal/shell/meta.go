@@ -266,7 +266,11 @@ func (s *session) describe(ctx context.Context, name string) error {
 	if schema != "" {
 		show = quoteIdent(schema) + "." + show
 	}
-	return s.showCatalog(ctx, `\d `+name, fmt.Sprintf("Table %q", name), fmt.Sprintf("Did not find any relation named %q.", name),
+	title := rel
+	if schema != "" {
+		title = schema + "." + rel
+	}
+	return s.showCatalog(ctx, `\d `+name, `Table "`+title+`"`, fmt.Sprintf("Did not find any relation named %q.", name),
 		`SELECT column_name AS "Column", data_type AS "Type",
        CASE is_nullable WHEN 'NO' THEN 'not null' ELSE '' END AS "Nullable",
        coalesce(column_default, '') AS "Default"

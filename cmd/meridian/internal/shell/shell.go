@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -106,7 +107,7 @@ func Run(ctx context.Context, cfg Config) error {
 	s := &session{cfg: cfg, out: cfg.Out, errw: cfg.Err, now: cfg.now}
 	pcfg, err := pgconn.ParseConfig(cfg.URL)
 	if err != nil {
-		return fmt.Errorf("invalid --url %q: %w", redact(cfg.URL), err)
+		return fmt.Errorf("invalid URL %q: %w", redact(cfg.URL), err)
 	}
 	if err := s.connect(ctx, pcfg); err != nil {
 		return err
@@ -202,7 +203,10 @@ func (s *session) closeConn(c *pgconn.PgConn) {
 // redact hides a password in a connection URL.
 func redact(u string) string {
 	p, err := url.Parse(u)
-	if err != nil || p.User == nil {
+	if err != nil {
+		return passwordRE.ReplaceAllString(u, "$1:xxxxx@")
+	}
+	if p.User == nil {
 		return u
 	}
 	if _, ok := p.User.Password(); ok {
@@ -210,6 +214,9 @@ func redact(u string) string {
 	}
 	return p.String()
 }
+
+// passwordRE finds user:password@ in a URL that does not parse.
+var passwordRE = regexp.MustCompile(`(://[^:/@]*):[^@]*@`)
 
 func (s *session) dbName() string {
 	if s.pgcfg.Database != "" {
