@@ -46,6 +46,8 @@ type insertPlan struct {
 	src    *selectPlan
 	srcRow []expr
 	ret    *returning
+	// conflict is ON CONFLICT, or nil.
+	conflict *conflictPlan
 }
 
 func (ip *insertPlan) columns() []Column { return ip.ret.columns() }
@@ -89,6 +91,11 @@ func (p *planner) planInsert(n *ast.InsertStmt) (plan, error) {
 	}
 	ip := &insertPlan{table: t}
 	sc := &scope{noCols: "VALUES"}
+	if oc := p.st.OnConflict; oc != nil {
+		if ip.conflict, err = p.planConflict(t, oc); err != nil {
+			return nil, err
+		}
+	}
 	if n.Select != nil {
 		if err := p.planInsertSelect(ip, n.Select, targets); err != nil {
 			return nil, err
@@ -234,8 +241,26 @@ func (c *collectWriter) Row(row []rowenc.Value) error {
 	return nil
 }
 
+// write inserts one row (settling a conflict if the statement says how)
+// and counts it in n when it wrote something.
+func (ip *insertPlan) write(ec *execCtx, row []rowenc.Value, touched map[string]bool, n *int) error {
+	if ip.conflict == nil {
+		if err := insertRow(ec, ip.table, row); err != nil {
+			return err
+		}
+	} else {
+		var err error
+		if row, err = ip.conflict.upsert(ec, ip.table, row, touched); err != nil || row == nil {
+			return err
+		}
+	}
+	*n++
+	return ip.ret.add(ec, row)
+}
+
 func (ip *insertPlan) exec(ec *execCtx, w ResultWriter) error {
 	t := ip.table
+	touched, n := map[string]bool{}, 0
 	if ip.src != nil {
 		// Read every source row before writing any.
 		cw := &collectWriter{}
@@ -254,14 +279,11 @@ func (ip *insertPlan) exec(ec *execCtx, w ResultWriter) error {
 				}
 				row[i] = v
 			}
-			if err := insertRow(ec, t, row); err != nil {
-				return err
-			}
-			if err := ip.ret.add(ec, row); err != nil {
+			if err := ip.write(ec, row, touched, &n); err != nil {
 				return err
 			}
 		}
-		return ip.ret.complete(w, fmt.Sprintf("INSERT 0 %d", len(cw.rows)))
+		return ip.ret.complete(w, fmt.Sprintf("INSERT 0 %d", n))
 	}
 	for _, exprs := range ip.rows {
 		row := make([]rowenc.Value, len(t.Columns))
@@ -275,14 +297,11 @@ func (ip *insertPlan) exec(ec *execCtx, w ResultWriter) error {
 			}
 			row[i] = v
 		}
-		if err := insertRow(ec, t, row); err != nil {
-			return err
-		}
-		if err := ip.ret.add(ec, row); err != nil {
+		if err := ip.write(ec, row, touched, &n); err != nil {
 			return err
 		}
 	}
-	return ip.ret.complete(w, fmt.Sprintf("INSERT 0 %d", len(ip.rows)))
+	return ip.ret.complete(w, fmt.Sprintf("INSERT 0 %d", n))
 }
 
 func (ip *insertPlan) explain() []string {

@@ -15,7 +15,8 @@ package sql
 // table constraint, composite allowed; NOT NULL, NULL, DEFAULT expr; a
 // hidden rowid key without a primary key), DROP TABLE [IF EXISTS],
 // CREATE/DROP DATABASE [IF [NOT] EXISTS], INSERT (VALUES with DEFAULT, or
-// SELECT), UPDATE, DELETE, all three with RETURNING, SELECT (WHERE, GROUP
+// SELECT; ON CONFLICT on the primary key DO NOTHING or DO UPDATE SET ...
+// [WHERE ...] with excluded.col), UPDATE, DELETE, all three with RETURNING, SELECT (WHERE, GROUP
 // BY columns, HAVING, count/sum/avg/min/max [DISTINCT], DISTINCT, ORDER BY
 // with NULLS FIRST/LAST, LIMIT/OFFSET, FOR UPDATE/SHARE; a single table, no
 // joins or subqueries), EXPLAIN, SET/RESET/SHOW, BEGIN/START TRANSACTION,

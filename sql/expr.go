@@ -33,6 +33,9 @@ type scope struct {
 	inAgg bool
 	// noCols, when set, refuses column references, naming the context.
 	noCols string
+	// excludedOff, when positive, resolves excluded.col (ON CONFLICT DO
+	// UPDATE) to position excludedOff+i of the row.
+	excludedOff int
 }
 
 type constExpr struct {
@@ -283,6 +286,14 @@ func (p *planner) column(cn *ast.ColumnName, sc *scope) (expr, error) {
 	}
 	if cn.Schema.O != "" && cn.Schema.O != "public" {
 		return nil, pgerror.New(pgerror.CodeUndefinedTable, "missing FROM-clause entry for table %q", cn.Table.O)
+	}
+	if cn.Table.O == "excluded" && sc.excludedOff > 0 {
+		i := sc.table.ColumnIndex(name)
+		if i < 0 {
+			return nil, pgerror.New(pgerror.CodeUndefinedColumn, "column %q does not exist", full)
+		}
+		c := sc.table.Columns[i]
+		return &colExpr{idx: sc.excludedOff + i, t: c.Type, name: c.Name}, nil
 	}
 	if cn.Table.O != "" && cn.Table.O != sc.alias {
 		return nil, pgerror.New(pgerror.CodeUndefinedTable, "missing FROM-clause entry for table %q", cn.Table.O)

@@ -28,6 +28,9 @@
 //     {TO|=} value, SET TIME ZONE, RESET, SHOW name | ALL become their
 //     TiDB forms (SET values are passed as one string; SHOW as SHOW SESSION
 //     VARIABLES LIKE 'name').
+//   - INSERT ... ON CONFLICT [(cols) | ON CONSTRAINT name] DO NOTHING | DO
+//     UPDATE SET ... [WHERE ...]: split off into Statement.OnConflict, its
+//     SET and WHERE parsed as "update meridian_conflict set ... where ...".
 //   - INSERT/UPDATE/DELETE ... RETURNING list: the list is split off and
 //     parsed as "select list" (Statement.Returning, Parsed.Returning); its
 //     $n markers follow the statement's.
@@ -43,10 +46,12 @@
 // # What is refused
 //
 // A construct the front cannot translate faithfully is refused with SQLSTATE
-// 0A000 naming it (dollar quoting, U&” strings, bit strings, operators
-// PostgreSQL and MySQL read differently such as ^ # ~ && ?, ON CONFLICT,
-// LIMIT #,#, savepoints, TIMESTAMPTZ, SERIAL, ...), never
-// misparsed. Lexical errors (an unterminated string or comment) are 42601.
+// 0A000 naming it, never misparsed: dollar quoting, U&'...' strings, bit
+// strings, operators PostgreSQL and MySQL read differently (^ # ~ && ? and
+// others), savepoints, TIMESTAMPTZ, SERIAL, arrays, temporary tables, COPY
+// and other PostgreSQL-only statements. Lexical errors (an unterminated
+// string or comment) and MySQL-only syntax (LIMIT #,#, backquotes) are
+// 42601.
 //
 // # Contract
 //

@@ -67,6 +67,27 @@ func TestReturning(t *testing.T) {
 	}
 }
 
+func TestOnConflict(t *testing.T) {
+	p := NewParser()
+	ps, err := p.Parse(`INSERT INTO t (a, b) VALUES ($1, $2) ON CONFLICT (a) DO UPDATE SET b = excluded.b || $3 WHERE t.b <> $4 RETURNING $5`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oc := ps[0].OnConflict
+	if oc == nil || oc.DoNothing || len(oc.Target) != 1 || len(oc.Set) != 1 || oc.Where == nil || len(ps[0].Returning) != 1 {
+		t.Fatalf("%+v", oc)
+	}
+	for i, m := range ps[0].Markers {
+		if ps[0].ParamIndex(m) != i {
+			t.Fatalf("marker %d is $%d", i, ps[0].ParamIndex(m)+1)
+		}
+	}
+	ps, err = p.Parse(`INSERT INTO t VALUES (1) ON CONFLICT ON CONSTRAINT t_pkey DO NOTHING`)
+	if err != nil || ps[0].OnConflict == nil || !ps[0].OnConflict.DoNothing || ps[0].OnConflict.Constraint != "t_pkey" {
+		t.Fatalf("%+v %v", ps, err)
+	}
+}
+
 func TestParams(t *testing.T) {
 	stmts, err := Translate(`SELECT $2, $1, $2; SELECT $1`)
 	if err != nil {
@@ -102,7 +123,10 @@ func TestRefused(t *testing.T) {
 		{`CREATE TABLE t (ts TIMESTAMP WITH TIME ZONE)`, pgerror.CodeFeatureNotSupported, "time zone"},
 		{`CREATE TEMP TABLE t (a int)`, pgerror.CodeFeatureNotSupported, "temporary"},
 		{`SELECT 1 RETURNING id`, pgerror.CodeFeatureNotSupported, "RETURNING"},
-		{`INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING`, pgerror.CodeFeatureNotSupported, "ON CONFLICT"},
+		{`UPDATE t SET a = 1 ON CONFLICT DO NOTHING`, pgerror.CodeFeatureNotSupported, "ON CONFLICT"},
+		{`INSERT INTO t VALUES (1) ON CONFLICT ((a + 1)) DO NOTHING`, pgerror.CodeFeatureNotSupported, "expressions"},
+		{`INSERT INTO t VALUES (1) ON CONFLICT (a) WHERE a > 1 DO NOTHING`, pgerror.CodeFeatureNotSupported, "partial"},
+		{`INSERT INTO t VALUES (1) ON CONFLICT (a) DO SOMETHING`, pgerror.CodeSyntaxError, `"do"`},
 		{`SAVEPOINT s`, pgerror.CodeFeatureNotSupported, "savepoint"},
 		{`ROLLBACK TO SAVEPOINT s`, pgerror.CodeFeatureNotSupported, "savepoint"},
 		{`COPY t FROM STDIN`, pgerror.CodeFeatureNotSupported, "COPY"},

@@ -27,8 +27,21 @@ type Parsed struct {
 	NumParams int
 	// Returning is the RETURNING list of an INSERT, UPDATE or DELETE, or nil.
 	Returning []*ast.SelectField
+	// OnConflict is INSERT's ON CONFLICT clause, or nil.
+	OnConflict *OnConflict
 	// Translated is the text the TiDB parser read.
 	Translated string
+}
+
+// OnConflict is a parsed ON CONFLICT clause. In Set and Where, the
+// existing row's columns are plain (or qualified by the table) and the
+// proposed row's are qualified by "excluded".
+type OnConflict struct {
+	Target     []string
+	Constraint string
+	DoNothing  bool
+	Set        []*ast.Assignment
+	Where      ast.ExprNode
 }
 
 // ParamIndex returns the 0-based parameter ($n-1) a marker stands for.
@@ -77,6 +90,22 @@ func (p *Parser) Parse(sql string) (_ []Parsed, err error) {
 		}
 		markers := collectMarkers(nodes[0])
 		parsed := Parsed{AST: nodes[0], Params: st.Params, NumParams: st.NumParams, Translated: st.SQL}
+		if cc := st.OnConflict; cc != nil {
+			oc := &OnConflict{Target: cc.Target, Constraint: cc.Constraint, DoNothing: cc.DoNothing}
+			if !cc.DoNothing {
+				unodes, _, err := p.p.Parse(cc.Update, "", "")
+				if err != nil {
+					return nil, syntaxAt(err, Statement{SQL: cc.Update, spans: cc.spans}, sql)
+				}
+				upd, ok := unodes[0].(*ast.UpdateStmt)
+				if len(unodes) != 1 || !ok || upd.Order != nil || upd.Limit != nil {
+					return nil, pgerror.New(pgerror.CodeSyntaxError, "syntax error in ON CONFLICT DO UPDATE")
+				}
+				oc.Set, oc.Where = upd.List, upd.Where
+				markers = append(markers, collectMarkers(upd)...)
+			}
+			parsed.OnConflict = oc
+		}
 		if st.Returning != "" {
 			rnodes, _, err := p.p.Parse(st.Returning, "", "")
 			if err != nil {

@@ -17,8 +17,11 @@ type Statement struct {
 	NumParams int
 	// Returning is "select <list>" for the RETURNING clause of an INSERT,
 	// UPDATE or DELETE (which the TiDB grammar lacks), or empty. Its ?
-	// markers follow SQL's in Params.
+	// markers follow SQL's (and OnConflict's) in Params.
 	Returning string
+	// OnConflict is INSERT's ON CONFLICT clause, or nil; its ? markers
+	// follow SQL's in Params.
+	OnConflict *ConflictClause
 	// spans map byte offsets of SQL back to the input, for error positions.
 	spans, retSpans []span
 }
@@ -137,48 +140,6 @@ func translateStmt(toks []token) (Statement, error) {
 		return Statement{}, err
 	}
 	return t.render(), nil
-}
-
-// translateDML splits off a RETURNING clause.
-func translateDML(toks []token) (Statement, error) {
-	depth, k := 0, -1
-	for i, tok := range toks {
-		switch {
-		case tok.kind == tokOp && tok.text == "(":
-			depth++
-		case tok.kind == tokOp && tok.text == ")":
-			depth--
-		case depth == 0 && tok.is("returning"):
-			k = i
-		}
-		if k >= 0 {
-			break
-		}
-	}
-	t := &translator{}
-	if k < 0 {
-		if err := t.general(toks); err != nil {
-			return Statement{}, err
-		}
-		return t.render(), nil
-	}
-	if k == len(toks)-1 {
-		return Statement{}, syntaxErr(lastPos(toks), "syntax error at end of input")
-	}
-	if err := t.general(toks[:k]); err != nil {
-		return Statement{}, err
-	}
-	st := t.render()
-	r := &translator{}
-	r.raw("select")
-	if err := r.general(toks[k+1:]); err != nil {
-		return Statement{}, err
-	}
-	rs := r.render()
-	st.Returning, st.retSpans = rs.SQL, rs.spans
-	st.Params = append(st.Params, rs.Params...)
-	st.NumParams = max(st.NumParams, rs.NumParams)
-	return st, nil
 }
 
 var refusedStatements = map[string]bool{
