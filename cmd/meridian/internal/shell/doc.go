@@ -25,8 +25,8 @@
 // # Pieces, each pure and tested without a server or terminal
 //
 //   - splitter (split.go) cuts input lines into statements at semicolons
-//     outside quotes ('', E'', "", $tag$), comments (--, nested /* */) and
-//     parentheses, and says what a continuation line continues (the
+//     outside quotes (single, E-string, double, $tag$), comments (--,
+//     nested /* */) and parentheses, and says what a continuation line continues (the
 //     prompt's '-', quote, '*' or '(').
 //   - writeAligned and writeExpanded (format.go) print a table as psql's
 //     aligned and \x formats; their tests are golden strings taken from

@@ -169,6 +169,9 @@ func (e *errNoCatalog) Error() string {
 	msgs := make([]string, len(e.errs))
 	for i, err := range e.errs {
 		msgs[i] = err.Error()
+		if pe := (*pgconn.PgError)(nil); errors.As(err, &pe) {
+			msgs[i] = fmt.Sprintf("%s (SQLSTATE %s)", pe.Message, pe.Code)
+		}
 	}
 	return strings.Join(msgs, "; ")
 }

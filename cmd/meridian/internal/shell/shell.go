@@ -328,7 +328,9 @@ func (s *session) exec(ctx context.Context, sql string) error {
 	start := s.now()
 	results, err := s.query(ctx, sql)
 	elapsed := s.now().Sub(start)
-	stop()
+	for _, m := range stop() {
+		fmt.Fprintln(s.errw, m)
+	}
 	for _, r := range results {
 		s.printResult(r)
 	}
@@ -348,13 +350,17 @@ func (s *session) exec(ctx context.Context, sql string) error {
 }
 
 // watchInterrupts sends a cancel request for each Ctrl-C that arrives on
-// cfg.Interrupt until the returned function is called.
-func (s *session) watchInterrupts() (stop func()) {
+// cfg.Interrupt until the returned stop function is called. stop returns
+// the messages to print ("Cancel request sent", or why it could not be
+// sent): the watcher does not write itself, so that it never races with
+// the statement's own output (notices).
+func (s *session) watchInterrupts() (stop func() []string) {
 	if s.cfg.Interrupt == nil {
-		return func() {}
+		return func() []string { return nil }
 	}
 	done, exited := make(chan struct{}), make(chan struct{})
 	conn := s.conn
+	var msgs []string // written by the watcher; read after exited is closed
 	go func() {
 		defer close(exited)
 		for {
@@ -364,13 +370,19 @@ func (s *session) watchInterrupts() (stop func()) {
 			case <-s.cfg.Interrupt:
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 				if err := conn.CancelRequest(ctx); err != nil {
-					fmt.Fprintf(s.errw, "could not send cancel request: %v\n", err)
+					msgs = append(msgs, fmt.Sprintf("could not send cancel request: %v", err))
+				} else if len(msgs) == 0 {
+					msgs = append(msgs, "Cancel request sent")
 				}
 				cancel()
 			}
 		}
 	}()
-	return func() { close(done); <-exited }
+	return func() []string {
+		close(done)
+		<-exited
+		return msgs
+	}
 }
 
 // query runs sql and collects its results; results before an error are

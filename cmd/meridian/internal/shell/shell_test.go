@@ -139,9 +139,9 @@ func TestTimingOnPostgres(t *testing.T) {
 
 func TestFormatDuration(t *testing.T) {
 	for d, want := range map[time.Duration]string{
-		234 * time.Microsecond:                      "0.234 ms",
-		1123580 * time.Microsecond:                  "1123.580 ms (00:01.124)",
-		(61*time.Minute + 2*time.Second):            "3662000.000 ms (01:01:02.000)",
+		234 * time.Microsecond:                       "0.234 ms",
+		1123580 * time.Microsecond:                   "1123.580 ms (00:01.124)",
+		(61*time.Minute + 2*time.Second):             "3662000.000 ms (01:01:02.000)",
 		(26*time.Hour + 3*time.Minute + time.Second): "93781000.000 ms (1 02:03:01.000)",
 	} {
 		if got := formatDuration(d); got != want {
@@ -224,8 +224,8 @@ func TestInteractiveOnPostgres(t *testing.T) {
 	keys := strings.Join([]string{
 		"SELECT\r", "41 + 1 AS answer;\r",
 		"BEGIN;\r", "SELECT 1/0;\r", "ROLLBACK;\r",
-		"SELECT 'abc\x03", // Ctrl-C drops the line
-		"\x1b[A\x1b[A\x1b[A\x1b[A\x1b[A\x1b[A\r",                        // the earlier session's line
+		"SELECT 'abc\x03",                                                                           // Ctrl-C drops the line
+		"\x1b[A\x1b[A\x1b[A\x1b[A\x1b[A\x1b[A\r",                                                    // the earlier session's line
 		"SELECT 3 AS c;\r", "SELECT 3 AS c;\r", "\x1b[A\x1b[D\x1b[D\x1b[D\x1b[D\x1b[D\x1b[D\x7f4\r", // edit a recalled line
 		"\x04",
 	}, "")
@@ -278,7 +278,7 @@ func TestCancelOnPostgres(t *testing.T) {
 	}()
 	out, err := runShell(t, Config{URL: url, Interrupt: intr, In: strings.NewReader("SELECT pg_sleep(60);\nSELECT 'still here' AS s;\n")})
 	close(done)
-	if !strings.Contains(out, "ERROR:  canceling statement due to user request\nSQLSTATE: 57014\n") ||
+	if !strings.Contains(out, "Cancel request sent\nERROR:  canceling statement due to user request\nSQLSTATE: 57014\n") ||
 		!strings.Contains(out, " still here\n") || strings.Contains(out, "connection to the server was lost") {
 		t.Errorf("output:\n%s", out)
 	}

@@ -1,0 +1,92 @@
+package shell
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/meridiandb/meridian/server"
+)
+
+// startMeridian starts an in-memory Meridian node and returns its URL.
+func startMeridian(t *testing.T) string {
+	t.Helper()
+	ctx := context.Background()
+	n, err := server.Start(ctx, server.Config{InMemory: true,
+		SQLAddr: "127.0.0.1:0", RPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := n.Stop(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
+	return "postgresql://root@" + n.SQLAddr() + "/defaultdb?sslmode=disable"
+}
+
+func TestScriptOnMeridian(t *testing.T) {
+	url := startMeridian(t)
+	out, err := runShell(t, Config{URL: url, In: strings.NewReader(`CREATE TABLE kv (k INT PRIMARY KEY, v TEXT);
+INSERT INTO kv VALUES (1, 'one'),
+  (2, NULL), (3, 'a;b');
+SELECT k, v FROM kv ORDER BY k;
+INSERT INTO kv VALUES (1, 'again');
+\x
+SELECT k, v FROM kv WHERE k = 3;
+`)})
+	for _, want := range []string{
+		"CREATE TABLE\nINSERT 0 3\n",
+		" k |  v  \n---+-----\n 1 | one\n 2 | \n 3 | a;b\n(3 rows)\n\n",
+		"ERROR:  ", "SQLSTATE: 23505\n",
+		"Expanded display is on.\n-[ RECORD 1 ]\nk | 3\nv | a;b\n\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("output:\n%s", out)
+	}
+	if err == nil {
+		t.Error("Run succeeded despite the failed INSERT")
+	}
+}
+
+// Meridian has no information_schema or SHOW TABLES yet: the catalog
+// meta-commands say so, and using them inside a transaction does not abort
+// it (they run on a second connection).
+func TestCatalogOnMeridian(t *testing.T) {
+	url := startMeridian(t)
+	out, _ := runShell(t, Config{URL: url, In: strings.NewReader(`CREATE TABLE kv (k INT PRIMARY KEY);
+\d
+\d kv
+\l
+BEGIN;
+INSERT INTO kv VALUES (1);
+\d
+INSERT INTO kv VALUES (2);
+COMMIT;
+SELECT count(*) AS n FROM kv;
+`)})
+	for _, want := range []string{
+		`\d is not supported by this server: not supported yet: system catalog information_schema (SQLSTATE 0A000); `,
+		`\d kv is not supported by this server: `,
+		`\l is not supported by this server: `,
+		"COMMIT\n",
+		" n \n---\n 2\n(1 row)\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "25P02") {
+		t.Error("a catalog meta-command aborted the transaction")
+	}
+	if t.Failed() {
+		t.Logf("output:\n%s", out)
+	}
+}
