@@ -27,7 +27,7 @@ type State struct {
 // either all of a batch is recovered or none of it.
 //
 // Records are encoded as they are added (in the caller's goroutine, off the
-// writer's critical path), so payloads are copied and the caller may reuse
+// committer's critical path), so payloads are copied and the caller may reuse
 // them at once. A Batch belongs to the WAL from Submit until its Pending is
 // done; after that it may be Reset and reused.
 type Batch struct {

@@ -28,7 +28,7 @@ type Config struct {
 	// *MemFS to inject faults and crashes.
 	FS FS
 
-	// SegmentSize is the size at which the writer starts a new segment
+	// SegmentSize is the size at which the committer starts a new segment
 	// file. A segment may grow past it by at most one write group (a single
 	// batch larger than SegmentSize gets a segment of its own). Default
 	// 64 MiB.
@@ -38,7 +38,7 @@ type Config struct {
 	// refused with ErrInvalid. Default 16 MiB, at most maxFrameLen.
 	MaxBatchBytes int
 
-	// MaxGroupBytes bounds how many bytes of queued batches the writer
+	// MaxGroupBytes bounds how many bytes of queued batches the committer
 	// gathers into one write (one group commit). Default 4 MiB.
 	MaxGroupBytes int
 

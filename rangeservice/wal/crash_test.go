@@ -27,14 +27,14 @@ func crashWorkload() [][]modelOp {
 		{e(2, 1, 1, 60), e(3, 1, 1, 5)},
 		{e(1, 3, 1, 30), e(1, 4, 1, 30), st(1, 1, 2)},
 		{e(2, 2, 1, 70), e(2, 3, 1, 0)},
-		{st(2, 2, 0), e(2, 3, 2, 33)},                // overwrite 3
+		{st(2, 2, 0), e(2, 3, 2, 33)},                 // overwrite 3
 		{e(1, 2, 2, 25), e(1, 3, 2, 25), st(1, 2, 1)}, // overwrite 2.. (discards 4)
 		{e(3, 2, 1, 90), e(3, 3, 1, 90)},
 		{tr(1, 2), e(1, 4, 2, 20)},
 		{e(3, 4, 1, 120)},
 		{tr(3, 3), st(3, 5, 3)},
 		{e(2, 4, 2, 45), e(2, 5, 2, 45), e(1, 5, 2, 12)},
-		{tr(1, 9)}, // empties range 1
+		{tr(1, 9)},                         // empties range 1
 		{e(1, 12, 3, 18), e(1, 13, 3, 18)}, // restarts above its mark
 		{e(3, 5, 1, 64), e(3, 6, 1, 64)},
 		{e(3, 4, 2, 16)}, // overwrite 4.. (discards 5, 6)
@@ -99,7 +99,9 @@ func TestCrashAtEverySyncEveryByte(t *testing.T) {
 	ctx := context.Background()
 	var nimages, rotations, whole int
 	j0 := 0
-	defer func() { t.Logf("%d sync points (%d new segments), %d crash images, %d with the batch in flight recovered", j0, rotations, nimages, whole) }()
+	defer func() {
+		t.Logf("%d sync points (%d new segments), %d crash images, %d with the batch in flight recovered", j0, rotations, nimages, whole)
+	}()
 	for j := 1; ; j++ {
 		fs := NewMemFS()
 		cfg.FS = fs

@@ -5,10 +5,12 @@
 // The WAL knows nothing about consensus. It stores, per range, a log of
 // entries (index, ballot, payload), the last State written (promised
 // ballot, commit index) and a low-water mark, and it makes them durable
-// before it says so. Many ranges' batches share one fdatasync: a single
-// writer goroutine (the singular update queue) appends queued batches to
-// the active segment, and a syncer goroutine syncs while the writer forms
-// the next group. See WAL for the pipeline's ordering invariants and
+// before it says so. Many ranges' batches share one fdatasync: callers
+// encode their batches and queue them; a single committer goroutine (the
+// singular update queue) takes everything queued, writes it to the active
+// segment with one write and makes it durable with one fdatasync, while the
+// next group forms in the queue. See WAL for the pipeline's ordering
+// invariants and the designs measured against it, and
 // encoding.go for the byte layouts.
 //
 // # The caller's duties

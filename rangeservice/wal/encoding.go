@@ -186,7 +186,7 @@ type ckptRange struct {
 	Last     uint64 // last index held; 0: the log is empty
 }
 
-// appendCheckpointRecord appends the state of every range the writer knows,
+// appendCheckpointRecord appends the state of every range the committer knows,
 // as of the start of a segment. Replaying it sets each listed range's state
 // and mark, discards its entries outside [First, Last] (all of them if the
 // log is empty), and forgets every range not listed. That is what lets a

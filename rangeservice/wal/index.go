@@ -14,7 +14,7 @@ type segment struct {
 	// every later segment carries all state and marks) and is deleted.
 	live int
 
-	// size is the file's length. Owned by the writer goroutine for the
+	// size is the file's length. Owned by the committer goroutine for the
 	// active segment; fixed for older ones.
 	size  int64
 	start int64 // where batches begin (after header and checkpoint)
@@ -37,7 +37,7 @@ type loc struct {
 func (l loc) payloadLen() int { return int(l.n) - recordOverhead - entryBodyMin }
 
 // rangeIndex is the durable view of one range: what a read sees. It is
-// changed only by the syncer (after the records are durable) and by
+// changed only by the committer (after the records are durable) and by
 // recovery, under WAL.mu.
 type rangeIndex struct {
 	state State
@@ -149,9 +149,9 @@ func (ri *rangeIndex) lastHole() uint64 {
 	return 0
 }
 
-// tail is the writer's view of a range: it includes batches written but
+// tail is the committer's view of a range: it includes batches written but
 // not yet durable, and decides whether a new batch is valid. It mirrors
-// rangeIndex without the locations. Owned by the writer goroutine.
+// rangeIndex without the locations. Owned by the committer goroutine.
 type tail struct {
 	state State
 	mark  uint64

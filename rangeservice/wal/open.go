@@ -35,9 +35,7 @@ func Open(cfg Config) (*WAL, error) {
 		dir:           filepath.Clean(cfg.Dir),
 		wake:          make(chan struct{}, 1),
 		tails:         map[RangeID]*tail{},
-		notifyq:       make(chan *job, 1024),
 		committerDone: make(chan struct{}),
-		notifierDone:  make(chan struct{}),
 		ranges:        map[RangeID]*rangeIndex{},
 		segs:          map[uint64]*segment{},
 		nextSeq:       1,
@@ -50,7 +48,6 @@ func Open(cfg Config) (*WAL, error) {
 		return nil, err
 	}
 	go w.commitLoop()
-	go w.notifyLoop()
 	return w, nil
 }
 
