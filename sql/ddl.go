@@ -261,3 +261,17 @@ func (p *planner) planDropDatabase(n *ast.DropDatabaseStmt) (plan, error) {
 		return w.Complete("DROP DATABASE")
 	}}, nil
 }
+
+func (p *planner) planTruncate(n *ast.TruncateTableStmt) (plan, error) {
+	t, err := p.resolveTable(n.Table)
+	if err != nil {
+		return nil, err
+	}
+	return &ddlPlan{run: func(ec *execCtx, w ResultWriter) error {
+		start := t.IndexPrefix()
+		if _, err := ec.tx.DeleteRange(ec.ctx, start, rowenc.PrefixEnd(start)); err != nil {
+			return err
+		}
+		return w.Complete("TRUNCATE TABLE")
+	}}, nil
+}

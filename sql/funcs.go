@@ -130,6 +130,9 @@ func (p *planner) funcCall(e *ast.FuncCallExpr, hint types.T, sc *scope) (expr, 
 		return &concatExpr{l: l, r: r}, nil
 	case "lower", "upper", "length", "char_length", "character_length", "abs", "coalesce":
 	default:
+		if x, err := p.callBuiltin(name, e, sc); x != nil || err != nil {
+			return x, err
+		}
 		return nil, p.noFunc(name, e.Args, sc)
 	}
 	args := make([]expr, nargs)

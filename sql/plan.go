@@ -93,6 +93,8 @@ func (p *planner) planStmt(n ast.StmtNode) (plan, error) {
 		return p.planShow(n)
 	case *ast.ExplainStmt:
 		return p.planExplain(n)
+	case *ast.TruncateTableStmt:
+		return p.planTruncate(n)
 	}
 	return nil, pgerror.Unsupported(stmtName(n))
 }
@@ -105,8 +107,6 @@ func stmtName(n ast.StmtNode) string {
 		return "ALTER TABLE"
 	case *ast.CreateIndexStmt:
 		return "CREATE INDEX"
-	case *ast.TruncateTableStmt:
-		return "TRUNCATE"
 	case *ast.CreateViewStmt:
 		return "CREATE VIEW"
 	case *ast.UseStmt:
