@@ -48,6 +48,13 @@
 // (PgConn.CancelRequest) for the running statement; the connection stays
 // usable.
 //
+// # COPY
+//
+// COPY ... FROM STDIN reads its data from the lines that follow it in the
+// same input, up to "\." (psql's script behaviour); COPY ... TO STDOUT
+// writes the data to Out. Both use pgconn's copy support, recognised by a
+// regular expression on the statement.
+//
 // # Catalog meta-commands
 //
 // \d, \d NAME and \l query information_schema or pg_catalog and fall back

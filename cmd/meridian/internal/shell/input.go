@@ -2,6 +2,7 @@ package shell
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"os"
 	"strings"
@@ -46,12 +47,17 @@ type termSource struct {
 	hist *history
 }
 
-func newTermSource(in io.Reader, out io.Writer, hist *history) *termSource {
-	t := &termSource{r: bufio.NewReader(in), out: out, fd: -1, hist: hist}
-	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		t.fd = int(f.Fd())
+// newTermSource reads from in, which is the terminal if fd >= 0.
+func newTermSource(in io.Reader, fd int, out io.Writer, hist *history) *termSource {
+	return &termSource{r: bufio.NewReader(in), out: out, fd: fd, hist: hist}
+}
+
+// terminalFD returns r's descriptor if r is a terminal, else -1.
+func terminalFD(r io.Reader) int {
+	if f, ok := r.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return int(f.Fd())
 	}
-	return t
+	return -1
 }
 
 func (t *termSource) readLine(prompt string) (string, error) {
@@ -93,5 +99,71 @@ func (t *termSource) readLine(prompt string) (string, error) {
 			io.WriteString(t.out, "\x1b[H\x1b[2J")
 		}
 		t.out.Write(e.render(prompt, cols))
+	}
+}
+
+// ctxReader reads from r in a goroutine, so that a read blocked on a
+// terminal or pipe is abandoned when ctx is cancelled (SIGTERM, or SIGINT
+// for a script on a pipe) instead of holding the session open. Read returns
+// ctx.Err() then. The goroutine exits at the end of r or when done is
+// closed; a read already blocked in r outlives both until r returns, which
+// for standard input is at process exit.
+type ctxReader struct {
+	ctx     context.Context
+	r       io.Reader
+	done    <-chan struct{}
+	ch      chan readChunk
+	pending []byte
+	err     error // from r, once pending is drained
+}
+
+type readChunk struct {
+	b   []byte
+	err error
+}
+
+func newCtxReader(ctx context.Context, r io.Reader, done <-chan struct{}) *ctxReader {
+	return &ctxReader{ctx: ctx, r: r, done: done}
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if len(c.pending) == 0 {
+		if c.err != nil {
+			return 0, c.err
+		}
+		if c.ch == nil {
+			c.ch = make(chan readChunk)
+			go c.pump()
+		}
+		select {
+		case ch := <-c.ch:
+			c.pending, c.err = ch.b, ch.err
+		case <-c.ctx.Done():
+			return 0, c.ctx.Err()
+		}
+		if len(c.pending) == 0 {
+			return 0, c.err
+		}
+	}
+	n := copy(p, c.pending)
+	c.pending = c.pending[n:]
+	return n, nil
+}
+
+func (c *ctxReader) pump() {
+	for {
+		buf := make([]byte, 4096)
+		n, err := c.r.Read(buf)
+		if n == 0 && err == nil {
+			continue
+		}
+		select {
+		case c.ch <- readChunk{b: buf[:n], err: err}:
+		case <-c.done:
+			return
+		}
+		if err != nil {
+			return
+		}
 	}
 }

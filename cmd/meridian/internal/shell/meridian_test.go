@@ -2,8 +2,10 @@ package shell
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -88,5 +90,38 @@ SELECT count(*) AS n FROM kv;
 	}
 	if t.Failed() {
 		t.Logf("output:\n%s", out)
+	}
+}
+
+// cancelOnWrite cancels a context once the output contains a marker.
+type cancelOnWrite struct {
+	buf    strings.Builder
+	marker string
+	cancel context.CancelFunc
+}
+
+func (w *cancelOnWrite) Write(p []byte) (int, error) {
+	w.buf.Write(p)
+	if strings.Contains(w.buf.String(), w.marker) {
+		w.cancel()
+	}
+	return len(p), nil
+}
+
+// Cancelling Run's context (SIGTERM) ends a session blocked reading its
+// input, interactive or not.
+func TestContextEndsBlockedRead(t *testing.T) {
+	url := startMeridian(t)
+	for _, interactive := range []bool{false, true} {
+		ctx, cancel := context.WithCancel(context.Background())
+		pr, pw := io.Pipe()
+		go pw.Write([]byte("SELECT 1 AS a;\n")) // then nothing more: the next read blocks
+		out := &cancelOnWrite{marker: "(1 row)", cancel: cancel}
+		err := Run(ctx, Config{URL: url, In: pr, Out: out, Interactive: interactive, HistoryFile: filepath.Join(t.TempDir(), "h")})
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("interactive=%v: Run = %v, want context.Canceled\n%s", interactive, err, out.buf.String())
+		}
+		pw.Close()
+		cancel()
 	}
 }

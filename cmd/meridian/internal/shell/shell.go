@@ -114,6 +114,8 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	defer func() { s.closeConn(s.conn) }()
 
+	readerDone := make(chan struct{})
+	defer close(readerDone)
 	var src lineSource
 	stopOnError := true
 	switch {
@@ -133,12 +135,12 @@ func Run(ctx context.Context, cfg Config) error {
 			fmt.Fprintf(s.errw, "warning: cannot read history file: %v\n", err)
 		}
 		s.hist = h
-		src = newTermSource(cfg.In, cfg.Out, h)
+		src = newTermSource(newCtxReader(ctx, cfg.In, readerDone), terminalFD(cfg.In), cfg.Out, h)
 		fmt.Fprintf(s.out, "meridian sql (server %s)\nType \"\\?\" for help, \"\\q\" to quit.\n\n",
 			s.conn.ParameterStatus("server_version"))
 	default:
 		stopOnError = false
-		src = newPlainSource(cfg.In)
+		src = newPlainSource(newCtxReader(ctx, cfg.In, readerDone))
 	}
 	err = s.runScript(ctx, src, stopOnError)
 	switch {
@@ -158,8 +160,9 @@ type session struct {
 	now     func() time.Time
 	pgcfg   *pgconn.Config // of conn, to reconnect and for \c
 	conn    *pgconn.PgConn
-	hist    *history // nil unless interactive
-	histErr bool     // a history write failed; warned once
+	src     lineSource // the input runScript is reading, for COPY FROM STDIN
+	hist    *history   // nil unless interactive
+	histErr bool       // a history write failed; warned once
 
 	expanded bool // \x
 	timing   bool // \timing
@@ -249,6 +252,9 @@ func (s *session) prompt(sp *splitter) string {
 // returns at the first failure, otherwise it counts failures and goes on.
 func (s *session) runScript(ctx context.Context, src lineSource, stopOnError bool) error {
 	var sp splitter
+	prevSrc := s.src
+	s.src = src
+	defer func() { s.src = prevSrc }()
 	// fail decides whether err ends the script.
 	fail := func(err error) error {
 		if err == nil {
@@ -326,7 +332,16 @@ type result struct {
 func (s *session) exec(ctx context.Context, sql string) error {
 	stop := s.watchInterrupts()
 	start := s.now()
-	results, err := s.query(ctx, sql)
+	var results []result
+	var err error
+	switch {
+	case copyInRE.MatchString(sql):
+		results, err = s.copyIn(ctx, sql)
+	case copyOutRE.MatchString(sql):
+		results, err = s.copyOut(ctx, sql)
+	default:
+		results, err = s.query(ctx, sql)
+	}
 	elapsed := s.now().Sub(start)
 	for _, m := range stop() {
 		fmt.Fprintln(s.errw, m)

@@ -309,3 +309,26 @@ func TestConnectError(t *testing.T) {
 		t.Error("Execute and File together were accepted")
 	}
 }
+
+// COPY FROM STDIN takes the data lines that follow it; COPY TO STDOUT
+// writes to Out.
+func TestCopyOnPostgres(t *testing.T) {
+	url := postgresURL(t)
+	out, err := runShell(t, Config{URL: url, In: strings.NewReader(`CREATE TABLE c (a int, b text);
+COPY c FROM STDIN;
+1	one
+2	\N
+\.
+COPY c (a) FROM stdin;
+x
+\.
+SELECT count(*) AS n FROM c;
+COPY (SELECT * FROM c ORDER BY a) TO STDOUT;
+`)})
+	checkOutput(t, out, "CREATE TABLE\nCOPY 2\n"+
+		"ERROR:  invalid input syntax for type integer: \"x\"\nCONTEXT:  COPY c, line 1, column a: \"x\"\nSQLSTATE: 22P02\n"+
+		" n \n---\n 2\n(1 row)\n\n1\tone\n2\t\\N\n")
+	if !errors.Is(err, ErrStatementFailed) {
+		t.Errorf("Run = %v", err)
+	}
+}
