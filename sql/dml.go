@@ -372,7 +372,7 @@ func (p *planner) planUpdate(n *ast.UpdateStmt) (plan, error) {
 		}
 		up.sets[i] = x
 	}
-	up.scan = newScanPlan(t, sc.alias, filter, true)
+	up.scan = newScanPlan(t, sc.alias, 0, filter, true)
 	if up.ret, err = p.planReturning(t, sc.alias); err != nil {
 		return nil, err
 	}
@@ -470,7 +470,7 @@ func (p *planner) planDelete(n *ast.DeleteStmt) (plan, error) {
 	}
 	p.finishParams()
 	ret.finish()
-	return &deletePlan{scan: newScanPlan(t, sc.alias, filter, true), filter: filter, ret: ret}, nil
+	return &deletePlan{scan: newScanPlan(t, sc.alias, 0, filter, true), filter: filter, ret: ret}, nil
 }
 
 func (dp *deletePlan) exec(ec *execCtx, w ResultWriter) error {

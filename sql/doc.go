@@ -18,8 +18,9 @@ package sql
 // SELECT; ON CONFLICT on the primary key DO NOTHING or DO UPDATE SET ...
 // [WHERE ...] with excluded.col), UPDATE, DELETE, all three with RETURNING, SELECT (WHERE, GROUP
 // BY columns, HAVING, count/sum/avg/min/max [DISTINCT], DISTINCT, ORDER BY
-// with NULLS FIRST/LAST, LIMIT/OFFSET, FOR UPDATE/SHARE; a single table, no
-// joins or subqueries), EXPLAIN, SET/RESET/SHOW, BEGIN/START TRANSACTION,
+// with NULLS FIRST/LAST, LIMIT/OFFSET, FOR UPDATE/SHARE; FROM one table or
+// several joined by [INNER|CROSS|LEFT] JOIN ... ON or commas, with nested
+// loops; no subqueries), EXPLAIN, SET/RESET/SHOW, BEGIN/START TRANSACTION,
 // COMMIT/END, ROLLBACK/ABORT. Everything else is refused with 0A000 naming
 // the construct.
 //

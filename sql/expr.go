@@ -36,6 +36,9 @@ type scope struct {
 	// excludedOff, when positive, resolves excluded.col (ON CONFLICT DO
 	// UPDATE) to position excludedOff+i of the row.
 	excludedOff int
+	// joined, when set, are the tables of a FROM clause with joins (table
+	// and alias are then unused).
+	joined []scopeTable
 }
 
 type constExpr struct {
@@ -63,6 +66,9 @@ type colExpr struct {
 	idx  int
 	t    types.T
 	name string
+	// tid and num name the table column it reads (RowDescription).
+	tid uint32
+	num int16
 }
 
 func (e *colExpr) typ() types.T { return e.t }
@@ -272,6 +278,35 @@ func compileLiteral(e *test_driver.ValueExpr, hint types.T) (expr, error) {
 	return nil, pgerror.Unsupported("this kind of literal")
 }
 
+// scopeTable is one table of a FROM clause; its columns sit at
+// [off, off+len(Columns)) of the scope's rows.
+type scopeTable struct {
+	table *catalog.Table
+	alias string
+	off   int
+}
+
+// tables lists the scope's tables.
+func (sc *scope) tables() []scopeTable {
+	if sc.joined != nil {
+		return sc.joined
+	}
+	if sc.table != nil {
+		return []scopeTable{{table: sc.table, alias: sc.alias}}
+	}
+	return nil
+}
+
+// has reports whether an unqualified name is a column of the scope.
+func (sc *scope) has(name string) bool {
+	for _, st := range sc.tables() {
+		if st.table.ColumnIndex(name) >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func (p *planner) column(cn *ast.ColumnName, sc *scope) (expr, error) {
 	name := cn.Name.O
 	full := name
@@ -280,9 +315,6 @@ func (p *planner) column(cn *ast.ColumnName, sc *scope) (expr, error) {
 	}
 	if sc.noCols != "" {
 		return nil, pgerror.New(pgerror.CodeFeatureNotSupported, "cannot use column reference in %s", sc.noCols)
-	}
-	if sc.table == nil {
-		return nil, pgerror.New(pgerror.CodeUndefinedColumn, "column %q does not exist", full)
 	}
 	if cn.Schema.O != "" && cn.Schema.O != "public" {
 		return nil, pgerror.New(pgerror.CodeUndefinedTable, "missing FROM-clause entry for table %q", cn.Table.O)
@@ -295,23 +327,38 @@ func (p *planner) column(cn *ast.ColumnName, sc *scope) (expr, error) {
 		c := sc.table.Columns[i]
 		return &colExpr{idx: sc.excludedOff + i, t: c.Type, name: c.Name}, nil
 	}
-	if cn.Table.O != "" && cn.Table.O != sc.alias {
+	var found *scopeTable
+	i := -1
+	known := cn.Table.O == ""
+	for k, st := range sc.tables() {
+		if cn.Table.O != "" && cn.Table.O != st.alias {
+			continue
+		}
+		known = true
+		if j := st.table.ColumnIndex(name); j >= 0 {
+			if found != nil {
+				return nil, pgerror.New(pgerror.CodeAmbiguousColumn, "column reference %q is ambiguous", name)
+			}
+			found, i = &sc.tables()[k], j
+		}
+	}
+	if !known {
 		return nil, pgerror.New(pgerror.CodeUndefinedTable, "missing FROM-clause entry for table %q", cn.Table.O)
 	}
-	i := sc.table.ColumnIndex(name)
-	if i < 0 {
+	if found == nil {
 		return nil, pgerror.New(pgerror.CodeUndefinedColumn, "column %q does not exist", full)
 	}
+	c := found.table.Columns[i]
+	pos := found.off + i
 	if sc.aggs != nil && !sc.inAgg {
 		for k, g := range sc.aggs.groupCols {
-			if g == i {
-				return &aggRefExpr{idx: k, t: sc.table.Columns[i].Type}, nil
+			if g == pos {
+				return &aggRefExpr{idx: k, t: c.Type}, nil
 			}
 		}
-		return nil, pgerror.New(pgerror.CodeGroupingError, "column %q must appear in the GROUP BY clause or be used in an aggregate function", sc.alias+"."+name)
+		return nil, pgerror.New(pgerror.CodeGroupingError, "column %q must appear in the GROUP BY clause or be used in an aggregate function", found.alias+"."+name)
 	}
-	c := sc.table.Columns[i]
-	return &colExpr{idx: i, t: c.Type, name: c.Name}, nil
+	return &colExpr{idx: pos, t: c.Type, name: c.Name, tid: uint32(found.table.ID), num: int16(i + 1)}, nil
 }
 
 // compileBool compiles an expression that must be boolean (WHERE, AND, ...).

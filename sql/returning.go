@@ -50,7 +50,7 @@ func (p *planner) planReturning(t *catalog.Table, alias string) (*returning, err
 		}
 		col := Column{Name: outputName(f)}
 		if ce, ok := x.(*colExpr); ok {
-			col.TableOID, col.ColumnNum = uint32(t.ID), int16(ce.idx+1)
+			col.TableOID, col.ColumnNum = ce.tid, ce.num
 		}
 		r.exprs = append(r.exprs, x)
 		r.cols = append(r.cols, col)

@@ -65,7 +65,10 @@ func (sp *scanPlan) describe() string {
 }
 
 // newScanPlan picks the key columns the filter constrains.
-func newScanPlan(t *catalog.Table, alias string, filter expr, forUpdate bool) *scanPlan {
+//
+// off is where the table's columns start in the rows filter reads (not 0
+// for the inner tables of a join).
+func newScanPlan(t *catalog.Table, alias string, off int, filter expr, forUpdate bool) *scanPlan {
 	sp := &scanPlan{table: t, alias: alias, forUpdate: forUpdate}
 	var conj []*cmpExpr
 	var walk func(e expr)
@@ -92,7 +95,7 @@ func newScanPlan(t *catalog.Table, alias string, filter expr, forUpdate bool) *s
 		}
 		usable := func(side, other expr) bool {
 			ce, ok := side.(*colExpr)
-			if !ok || ce.idx != ci || !isConst(other) {
+			if !ok || ce.idx != off+ci || !isConst(other) {
 				return false
 			}
 			k := other.typ().Kind()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/meridiandb/meridian/sql/catalog"
 	"github.com/meridiandb/meridian/sql/front"
 	"github.com/meridiandb/meridian/sql/pgerror"
 	"github.com/meridiandb/meridian/sql/rowenc"
@@ -23,7 +24,8 @@ type orderItem struct {
 
 type selectPlan struct {
 	distinct      bool
-	scan          *scanPlan // nil without FROM
+	scan          *scanPlan // one table; nil without FROM or with joins
+	join          *joinPlan // several tables
 	filter        expr
 	aggs          *aggList
 	proj          []expr
@@ -45,12 +47,24 @@ func (p *planner) planSelect(n *ast.SelectStmt) (plan, error) {
 	case n.SelectIntoOpt != nil:
 		return nil, pgerror.Unsupported("SELECT INTO")
 	}
-	t, alias, err := p.singleTable(n.From)
+	steps, err := p.fromSteps(n.From)
 	if err != nil {
 		return nil, err
 	}
 	sp := &selectPlan{distinct: n.Distinct}
-	sc := &scope{table: t, alias: alias}
+	sc := &scope{}
+	var t *catalog.Table
+	var alias string
+	switch len(steps) {
+	case 0:
+	case 1:
+		t, alias = steps[0].st.table, steps[0].st.alias
+		sc.table, sc.alias = t, alias
+	default:
+		for _, s := range steps {
+			sc.joined = append(sc.joined, s.st)
+		}
+	}
 	if n.Where != nil {
 		if hasAggregates(n.Where) {
 			return nil, pgerror.New(pgerror.CodeGroupingError, "aggregate functions are not allowed in WHERE")
@@ -65,12 +79,16 @@ func (p *planner) planSelect(n *ast.SelectStmt) (plan, error) {
 			return nil, pgerror.Unsupported("this locking clause")
 		}
 		forUpdate = n.LockInfo.LockType == ast.SelectLockForUpdate
-		if t == nil {
+		if len(steps) == 0 {
 			return nil, pgerror.New(pgerror.CodeFeatureNotSupported, "FOR UPDATE must specify unqualified relation names")
 		}
 	}
 	if t != nil {
-		sp.scan = newScanPlan(t, alias, sp.filter, forUpdate)
+		sp.scan = newScanPlan(t, alias, 0, sp.filter, forUpdate)
+	} else if len(steps) > 1 {
+		if sp.join, err = p.planJoin(steps, sp.filter, forUpdate); err != nil {
+			return nil, err
+		}
 	}
 	var orderNodes []ast.Node
 	if n.OrderBy != nil {
@@ -101,21 +119,28 @@ func (p *planner) planSelect(n *ast.SelectStmt) (plan, error) {
 	// The select list.
 	for _, f := range n.Fields.Fields {
 		if f.WildCard != nil {
-			if t == nil {
+			if len(steps) == 0 {
 				return nil, pgerror.New(pgerror.CodeSyntaxError, "SELECT * with no tables specified is not valid")
 			}
-			if f.WildCard.Table.O != "" && f.WildCard.Table.O != alias {
-				return nil, pgerror.New(pgerror.CodeUndefinedTable, "missing FROM-clause entry for table %q", f.WildCard.Table.O)
-			}
-			if sp.aggs != nil {
-				return nil, pgerror.New(pgerror.CodeGroupingError, "column %q must appear in the GROUP BY clause or be used in an aggregate function", alias+"."+t.Columns[0].Name)
-			}
-			for i, c := range t.Columns {
-				if c.Hidden {
+			known := false
+			for _, st := range sc.tables() {
+				if f.WildCard.Table.O != "" && f.WildCard.Table.O != st.alias {
 					continue
 				}
-				sp.proj = append(sp.proj, &colExpr{idx: i, t: c.Type, name: c.Name})
-				sp.cols = append(sp.cols, Column{Name: c.Name, TableOID: uint32(t.ID), ColumnNum: int16(i + 1)})
+				known = true
+				if sp.aggs != nil {
+					return nil, pgerror.New(pgerror.CodeGroupingError, "column %q must appear in the GROUP BY clause or be used in an aggregate function", st.alias+"."+st.table.Columns[0].Name)
+				}
+				for i, c := range st.table.Columns {
+					if c.Hidden {
+						continue
+					}
+					sp.proj = append(sp.proj, &colExpr{idx: st.off + i, t: c.Type, name: c.Name})
+					sp.cols = append(sp.cols, Column{Name: c.Name, TableOID: uint32(st.table.ID), ColumnNum: int16(i + 1)})
+				}
+			}
+			if !known {
+				return nil, pgerror.New(pgerror.CodeUndefinedTable, "missing FROM-clause entry for table %q", f.WildCard.Table.O)
 			}
 			continue
 		}
@@ -128,7 +153,7 @@ func (p *planner) planSelect(n *ast.SelectStmt) (plan, error) {
 		}
 		col := Column{Name: outputName(f)}
 		if ce, ok := x.(*colExpr); ok {
-			col.TableOID, col.ColumnNum = uint32(t.ID), int16(ce.idx+1)
+			col.TableOID, col.ColumnNum = ce.tid, ce.num
 		}
 		sp.proj = append(sp.proj, x)
 		sp.cols = append(sp.cols, col)
@@ -202,7 +227,7 @@ func (p *planner) planSelect(n *ast.SelectStmt) (plan, error) {
 // groupBy resolves GROUP BY items to table columns: a column name, an
 // output column's alias or position when that output is a column.
 func (p *planner) groupBy(n *ast.SelectStmt, sc *scope) ([]int, error) {
-	if sc.table == nil {
+	if len(sc.tables()) == 0 {
 		return nil, pgerror.Unsupported("GROUP BY without FROM")
 	}
 	var cols []int
@@ -213,7 +238,7 @@ func (p *planner) groupBy(n *ast.SelectStmt, sc *scope) ([]int, error) {
 				return nil, pgerror.New("42P10", "GROUP BY position %d is not in select list", pos.N)
 			}
 			e = n.Fields.Fields[pos.N-1].Expr
-		} else if cn, ok := e.(*ast.ColumnNameExpr); ok && cn.Name.Table.O == "" && sc.table.ColumnIndex(cn.Name.Name.O) < 0 {
+		} else if cn, ok := e.(*ast.ColumnNameExpr); ok && cn.Name.Table.O == "" && !sc.has(cn.Name.Name.O) {
 			for _, f := range n.Fields.Fields {
 				if f.AsName.O == cn.Name.Name.O {
 					e = f.Expr
@@ -324,7 +349,15 @@ func shortTypeName(t types.T) string {
 
 func (sp *selectPlan) exec(ec *execCtx, w ResultWriter) error {
 	var rows []scannedRow
-	if sp.scan != nil {
+	if sp.join != nil {
+		var err error
+		if rows, err = sp.join.rows(ec); err != nil {
+			return err
+		}
+		if rows, err = filterRows(ec, rows, sp.filter); err != nil {
+			return err
+		}
+	} else if sp.scan != nil {
 		var err error
 		if rows, err = sp.scan.rows(ec); err != nil {
 			return err
@@ -470,7 +503,9 @@ func (sp *selectPlan) explain() []string {
 	if sp.filter != nil {
 		lines = append(lines, "filter")
 	}
-	if sp.scan != nil {
+	if sp.join != nil {
+		lines = append(lines, sp.join.explain()...)
+	} else if sp.scan != nil {
 		lines = append(lines, sp.scan.describe())
 	} else {
 		lines = append(lines, "values (one row)")

@@ -1,0 +1,182 @@
+package sql
+
+import (
+	"github.com/meridiandb/meridian/sql/pgerror"
+	"github.com/meridiandb/meridian/sql/rowenc"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+)
+
+// joinStep is one table of a FROM clause and how it joins the tables
+// before it. The first step has no join.
+type joinStep struct {
+	st    scopeTable
+	left  bool         // LEFT [OUTER] JOIN: keep unmatched rows, NULL-extended
+	onAST ast.ExprNode // ON condition, or nil (cross join)
+	on    expr
+	scan  *scanPlan
+}
+
+// joinPlan joins the tables of a FROM clause with nested loops, left to
+// right: each inner table is read once (with any key constraints the WHERE
+// clause gives it) and matched against every row so far. Rows are the
+// concatenation of the tables' columns.
+type joinPlan struct {
+	width int
+	steps []*joinStep
+}
+
+// fromSteps lists the tables of a FROM clause, left to right.
+func (p *planner) fromSteps(refs *ast.TableRefsClause) ([]*joinStep, error) {
+	if refs == nil || refs.TableRefs == nil {
+		return nil, nil
+	}
+	var steps []*joinStep
+	if err := p.flattenFrom(refs.TableRefs, &steps, false); err != nil {
+		return nil, err
+	}
+	off := 0
+	seen := map[string]bool{}
+	for _, s := range steps {
+		if seen[s.st.alias] {
+			return nil, pgerror.New("42712", "table name %q specified more than once", s.st.alias)
+		}
+		seen[s.st.alias] = true
+		s.st.off = off
+		off += len(s.st.table.Columns)
+	}
+	return steps, nil
+}
+
+func (p *planner) flattenFrom(node ast.ResultSetNode, out *[]*joinStep, nested bool) error {
+	switch n := node.(type) {
+	case *ast.Join:
+		if n.Right == nil {
+			return p.flattenFrom(n.Left, out, nested)
+		}
+		if nested {
+			return pgerror.Unsupported("parenthesized joins")
+		}
+		if err := p.flattenFrom(n.Left, out, false); err != nil {
+			return err
+		}
+		if n.NaturalJoin || len(n.Using) > 0 {
+			return pgerror.Unsupported("NATURAL and USING joins")
+		}
+		before := len(*out)
+		if err := p.flattenFrom(n.Right, out, true); err != nil {
+			return err
+		}
+		if len(*out) != before+1 {
+			return pgerror.Unsupported("parenthesized joins")
+		}
+		step := (*out)[before]
+		switch n.Tp {
+		case ast.CrossJoin:
+		case ast.LeftJoin:
+			step.left = true
+		default:
+			return pgerror.Unsupported("RIGHT and FULL joins")
+		}
+		if n.On != nil {
+			step.onAST = n.On.Expr
+		}
+		return nil
+	case *ast.TableSource:
+		tn, ok := n.Source.(*ast.TableName)
+		if !ok {
+			return pgerror.Unsupported("subqueries in FROM")
+		}
+		t, err := p.resolveTable(tn)
+		if err != nil {
+			return err
+		}
+		alias := tn.Name.O
+		if n.AsName.O != "" {
+			alias = n.AsName.O
+		}
+		*out = append(*out, &joinStep{st: scopeTable{table: t, alias: alias}})
+		return nil
+	}
+	return pgerror.Unsupported("this FROM clause")
+}
+
+// planJoin compiles the ON conditions and picks each table's scan.
+func (p *planner) planJoin(steps []*joinStep, filter expr, forUpdate bool) (*joinPlan, error) {
+	jp := &joinPlan{steps: steps}
+	tables := make([]scopeTable, len(steps))
+	for i, s := range steps {
+		tables[i] = s.st
+		jp.width += len(s.st.table.Columns)
+	}
+	for i, s := range steps {
+		if s.onAST != nil {
+			if hasAggregates(s.onAST) {
+				return nil, pgerror.New(pgerror.CodeGroupingError, "aggregate functions are not allowed in JOIN conditions")
+			}
+			on, err := p.compileBool(s.onAST, "JOIN/ON", &scope{joined: tables[:i+1]})
+			if err != nil {
+				return nil, err
+			}
+			s.on = on
+		}
+		s.scan = newScanPlan(s.st.table, s.st.alias, s.st.off, filter, forUpdate)
+	}
+	return jp, nil
+}
+
+func (jp *joinPlan) rows(ec *execCtx) ([]scannedRow, error) {
+	var rows []scannedRow
+	for i, s := range jp.steps {
+		inner, err := s.scan.rows(ec)
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			for _, r := range inner {
+				row := make([]rowenc.Value, jp.width)
+				copy(row, r.row)
+				rows = append(rows, scannedRow{row: row})
+			}
+			continue
+		}
+		var out []scannedRow
+		for _, r := range rows {
+			matched := false
+			for _, ir := range inner {
+				row := append([]rowenc.Value(nil), r.row...)
+				copy(row[s.st.off:], ir.row)
+				if s.on != nil {
+					v, err := s.on.eval(ec, row)
+					if err != nil {
+						return nil, err
+					}
+					if v.IsNull() || !v.Bool() {
+						continue
+					}
+				}
+				matched = true
+				out = append(out, scannedRow{row: row})
+			}
+			if !matched && s.left {
+				out = append(out, scannedRow{row: append([]rowenc.Value(nil), r.row...)})
+			}
+		}
+		rows = out
+	}
+	return rows, nil
+}
+
+func (jp *joinPlan) explain() []string {
+	var lines []string
+	for i := len(jp.steps) - 1; i > 0; i-- {
+		s := jp.steps[i]
+		kind := "inner join"
+		if s.left {
+			kind = "left join"
+		} else if s.on == nil {
+			kind = "cross join"
+		}
+		lines = append(lines, "nested loop "+kind+" with "+s.scan.describe())
+	}
+	return append(lines, jp.steps[0].scan.describe())
+}
