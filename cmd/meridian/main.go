@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/meridiandb/meridian/cmd/meridian/internal/shell"
 	"github.com/meridiandb/meridian/server"
 )
 
@@ -43,7 +44,7 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newVersionCmd(), newStartCmd(), newDemoCmd(), newCheckCmd())
+	root.AddCommand(newVersionCmd(), newStartCmd(), newDemoCmd(), newCheckCmd(), shell.NewCommand())
 	return root
 }
 
