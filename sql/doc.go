@@ -20,7 +20,7 @@ package sql
 // BY columns, HAVING, count/sum/avg/min/max [DISTINCT], DISTINCT, ORDER BY
 // with NULLS FIRST/LAST, LIMIT/OFFSET, FOR UPDATE/SHARE; FROM one table or
 // several joined by [INNER|CROSS|LEFT] JOIN ... ON or commas, with nested
-// loops; no subqueries), EXPLAIN, SET/RESET/SHOW, BEGIN/START TRANSACTION,
+// loops; uncorrelated subqueries: scalar, IN, EXISTS), EXPLAIN, SET/RESET/SHOW, BEGIN/START TRANSACTION,
 // COMMIT/END, ROLLBACK/ABORT. Everything else is refused with 0A000 naming
 // the construct.
 //

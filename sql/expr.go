@@ -176,7 +176,7 @@ func (p *planner) compile(e ast.ExprNode, hint types.T, sc *scope) (expr, error)
 		return &notExpr{e: x}, nil
 	case *ast.PatternInExpr:
 		if e.Sel != nil {
-			return nil, pgerror.Unsupported("subqueries")
+			return p.compileInSubquery(e, sc)
 		}
 		var x expr
 		for _, item := range e.List {
@@ -205,7 +205,7 @@ func (p *planner) compile(e ast.ExprNode, hint types.T, sc *scope) (expr, error)
 	case *ast.DefaultExpr:
 		return nil, pgerror.New(pgerror.CodeSyntaxError, "DEFAULT is not allowed in this context")
 	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.CompareSubqueryExpr:
-		return nil, pgerror.Unsupported("subqueries")
+		return p.compileSubquery(e, sc)
 	case *ast.FuncCastExpr:
 		return nil, pgerror.Unsupported("MySQL-style CAST/CONVERT")
 	case *ast.VariableExpr:

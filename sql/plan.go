@@ -41,6 +41,9 @@ type planner struct {
 	st     *front.Parsed
 	ptypes []types.T // inferred in place; Unknown until known
 	db     *catalog.Database
+	// depth counts the subqueries being planned; parameter types are
+	// settled only when the outermost statement is planned.
+	depth int
 }
 
 func (s *session) plan(ctx context.Context, tx txn.Txn, st *front.Parsed, ptypes []types.T) (plan, error) {
@@ -118,6 +121,9 @@ func stmtName(n ast.StmtNode) string {
 // finishParams fixes the types of parameters nothing constrained to text,
 // as PostgreSQL does.
 func (p *planner) finishParams() {
+	if p.depth > 0 {
+		return
+	}
 	for i, t := range p.ptypes {
 		if t.OID == types.OIDUnknown {
 			p.ptypes[i] = types.Text

@@ -1,0 +1,172 @@
+package sql
+
+import (
+	"strings"
+
+	"github.com/meridiandb/meridian/sql/pgerror"
+	"github.com/meridiandb/meridian/sql/rowenc"
+	"github.com/meridiandb/meridian/sql/types"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
+)
+
+// subquery is an uncorrelated SELECT inside an expression. It runs once
+// per execution of the statement (the plan is rebuilt for every
+// execution, so the cached rows never outlive it).
+type subquery struct {
+	plan *selectPlan
+	done bool
+	rows [][]rowenc.Value
+}
+
+func (sq *subquery) results(ec *execCtx) ([][]rowenc.Value, error) {
+	if !sq.done {
+		cw := &collectWriter{}
+		if err := sq.plan.exec(ec, cw); err != nil {
+			return nil, err
+		}
+		sq.rows, sq.done = cw.rows, true
+	}
+	return sq.rows, nil
+}
+
+// planSubquery plans the SELECT of a subquery expression. Column names it
+// cannot resolve but the enclosing query could are correlated references,
+// which are refused.
+func (p *planner) planSubquery(q ast.ResultSetNode, sc *scope) (*subquery, error) {
+	sel, ok := q.(*ast.SelectStmt)
+	if !ok {
+		return nil, pgerror.Unsupported("this kind of subquery")
+	}
+	p.depth++
+	pl, err := p.planSelect(sel)
+	p.depth--
+	if err != nil {
+		pe := pgerror.Flatten(err)
+		outerRef := pe.Code == pgerror.CodeUndefinedColumn ||
+			pe.Code == pgerror.CodeUndefinedTable && strings.HasPrefix(pe.Message, "missing FROM-clause entry")
+		if outerRef && len(sc.tables()) > 0 {
+			return nil, pgerror.Unsupported("correlated subqueries (or: " + pgerror.Flatten(err).Message + ")")
+		}
+		return nil, err
+	}
+	return &subquery{plan: pl.(*selectPlan)}, nil
+}
+
+// scalarSubquery is (SELECT x ...): its one value, NULL for no rows.
+type scalarSubquery struct {
+	sq *subquery
+	t  types.T
+}
+
+func (e *scalarSubquery) typ() types.T { return e.t }
+func (e *scalarSubquery) eval(ec *execCtx, _ []rowenc.Value) (rowenc.Value, error) {
+	rows, err := e.sq.results(ec)
+	if err != nil {
+		return rowenc.Null(), err
+	}
+	switch len(rows) {
+	case 0:
+		return rowenc.Null(), nil
+	case 1:
+		return rows[0][0], nil
+	}
+	return rowenc.Null(), pgerror.New(pgerror.CodeCardinalityViolation, "more than one row returned by a subquery used as an expression")
+}
+
+// existsSubquery is [NOT] EXISTS (SELECT ...).
+type existsSubquery struct {
+	sq  *subquery
+	not bool
+}
+
+func (e *existsSubquery) typ() types.T { return types.Bool }
+func (e *existsSubquery) eval(ec *execCtx, _ []rowenc.Value) (rowenc.Value, error) {
+	rows, err := e.sq.results(ec)
+	if err != nil {
+		return rowenc.Null(), err
+	}
+	return rowenc.Bool((len(rows) > 0) != e.not), nil
+}
+
+// inSubquery is x [NOT] IN (SELECT y ...), with SQL's NULL rules: NULL when
+// x is NULL, or when no value matches and the set holds a NULL.
+type inSubquery struct {
+	x   expr
+	sq  *subquery
+	not bool
+}
+
+func (e *inSubquery) typ() types.T { return types.Bool }
+func (e *inSubquery) eval(ec *execCtx, row []rowenc.Value) (rowenc.Value, error) {
+	v, err := e.x.eval(ec, row)
+	if err != nil || v.IsNull() {
+		return rowenc.Null(), err
+	}
+	rows, err := e.sq.results(ec)
+	if err != nil {
+		return rowenc.Null(), err
+	}
+	sawNull := false
+	for _, r := range rows {
+		if r[0].IsNull() {
+			sawNull = true
+			continue
+		}
+		if compareValues(v, r[0]) == 0 {
+			return rowenc.Bool(!e.not), nil
+		}
+	}
+	if sawNull {
+		return rowenc.Null(), nil
+	}
+	return rowenc.Bool(e.not), nil
+}
+
+func (p *planner) compileSubquery(e ast.ExprNode, sc *scope) (expr, error) {
+	switch e := e.(type) {
+	case *ast.SubqueryExpr:
+		sq, err := p.planSubquery(e.Query, sc)
+		if err != nil {
+			return nil, err
+		}
+		if len(sq.plan.proj) != 1 {
+			return nil, pgerror.New(pgerror.CodeSyntaxError, "subquery must return only one column")
+		}
+		return &scalarSubquery{sq: sq, t: sq.plan.proj[0].typ()}, nil
+	case *ast.ExistsSubqueryExpr:
+		sub, ok := e.Sel.(*ast.SubqueryExpr)
+		if !ok {
+			return nil, pgerror.Unsupported("this EXISTS")
+		}
+		sq, err := p.planSubquery(sub.Query, sc)
+		if err != nil {
+			return nil, err
+		}
+		return &existsSubquery{sq: sq, not: e.Not}, nil
+	}
+	return nil, pgerror.Unsupported("ANY, SOME and ALL subqueries")
+}
+
+func (p *planner) compileInSubquery(e *ast.PatternInExpr, sc *scope) (expr, error) {
+	sub, ok := e.Sel.(*ast.SubqueryExpr)
+	if !ok {
+		return nil, pgerror.Unsupported("this IN")
+	}
+	sq, err := p.planSubquery(sub.Query, sc)
+	if err != nil {
+		return nil, err
+	}
+	if len(sq.plan.proj) != 1 {
+		return nil, pgerror.New(pgerror.CodeSyntaxError, "subquery has too many columns")
+	}
+	it := sq.plan.proj[0].typ()
+	x, err := p.compile(e.Expr, hintFor(it), sc)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := newCmp(opcode.EQ, x, &constExpr{t: it}); err != nil {
+		return nil, err
+	}
+	return &inSubquery{x: x, sq: sq, not: e.Not}, nil
+}
