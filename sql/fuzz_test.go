@@ -23,6 +23,10 @@ func FuzzExecSimple(f *testing.F) {
 		"EXPLAIN SELECT * FROM t WHERE a >= 1 AND a < 2", "INSERT INTO t SELECT a + 10, b, c FROM t",
 		"SELECT -9223372036854775808, 9223372036854775808, 1e400, -(-2147483648)",
 		"SELECT a::text || b, coalesce(c, 0), lower(b), length(b), abs(a) FROM t",
+		"SELECT * FROM t AS x JOIN t AS y ON x.a = y.a LEFT JOIN t AS z ON z.a > y.a WHERE x.a IN (SELECT a FROM t)",
+		"SELECT (SELECT max(a) FROM t), EXISTS (SELECT 1 FROM t), b, count(*) FROM t GROUP BY b HAVING count(*) > 0",
+		"INSERT INTO t VALUES (1, 'x', 2) ON CONFLICT (a) DO UPDATE SET b = excluded.b RETURNING *",
+		"SELECT substr(b, 2), trim(b), greatest(a, 2), nullif(a, 1) FROM t ORDER BY 1 NULLS FIRST",
 	} {
 		f.Add(s)
 	}
