@@ -29,9 +29,11 @@
 //  2. Take the commit timestamp from the HLC (strictly greater than every
 //     timestamp read at, so than every version read) and register it as in
 //     flight (see read-only transactions below).
-//  3. Write every buffered write, plus the store's high-water timestamp, in
-//     ONE Pebble batch committed with fsync: the commit is atomic under a
-//     crash.
+//  3. Write every buffered write, plus the commit timestamp under the
+//     high-water key of the commit's slot (so that after a restart the HLC
+//     starts above every version on disk; see highWaterKey for why one key
+//     per in-flight commit), in ONE Pebble batch committed with fsync: the
+//     commit is atomic under a crash.
 //  4. Release the locks, then commit-wait on the clock until the commit
 //     timestamp is in the past everywhere, then reply.
 //

@@ -146,6 +146,13 @@ func (s *Store) endTxn(ctx context.Context, txn kv.TxnMeta, r *kv.EndTxnRequest,
 		return err
 	}
 	ts, err := s.apply(r.Writes)
+	if err == nil && s.knobs.OnCommit != nil {
+		at := ts
+		if at.IsEmpty() {
+			at = s.clock.Now()
+		}
+		s.knobs.OnCommit(txn.ID, at)
+	}
 	s.locks.Release(txn.ID)
 	if err != nil {
 		return err
@@ -175,8 +182,9 @@ func (s *Store) apply(writes []kv.Write) (clock.Timestamp, error) {
 	writes = lastWritePerKey(writes)
 	var ts clock.Timestamp
 	err := s.withEngine(func(eng *mvcc.Engine) error {
-		ts = s.inflight.begin(s.clock)
-		defer s.inflight.end(ts)
+		var slot int
+		ts, slot = s.inflight.begin(s.clock)
+		defer s.inflight.end(ts, slot)
 		b := eng.NewBatch()
 		defer b.Close()
 		for _, w := range writes {
@@ -190,8 +198,11 @@ func (s *Store) apply(writes []kv.Write) (clock.Timestamp, error) {
 				return mvccErr(err)
 			}
 		}
-		if err := mvcc.PutLocal(b, highWaterKey, ts.Encode(nil)); err != nil {
+		if err := mvcc.PutLocal(b, highWaterKey(slot), ts.Encode(nil)); err != nil {
 			return err
+		}
+		if s.knobs.BeforeCommitBatch != nil {
+			s.knobs.BeforeCommitBatch(ts)
 		}
 		return b.Commit(true)
 	})

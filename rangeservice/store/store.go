@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -21,11 +22,48 @@ const MemoryDir = "meridian://memory"
 // ErrClosed is returned by Send after Close.
 var ErrClosed = errors.New("store: closed")
 
-// highWaterKey holds the highest commit timestamp the store has written. It
-// is written in every commit batch and folded into the HLC on Open, so that
-// commits after a restart get timestamps above every version on disk even if
-// the physical clock went back.
-var highWaterKey = mvcc.StoreLocalKey("commit-high-water")
+// The commit high-water mark keeps commit timestamps above every version on
+// disk across a restart, even if the physical clock went back: each commit
+// batch also writes its timestamp to a high-water key, and Open folds the
+// greatest of them into the HLC.
+//
+// One key is not enough: concurrent commits take their timestamps in one
+// order but their batches may reach Pebble in another, and a batch with a
+// lower timestamp applied last would leave the mark below a version on disk.
+// So each in-flight commit holds a slot (inflightCommits.begin) and writes
+// the key of its slot. A slot is reused only after its previous commit
+// applied, by a commit that took its timestamp later, so each slot's key
+// only grows and the greatest over all slots is the greatest commit
+// timestamp. There are as many slots as commits were ever in flight at once.
+//
+// Layout: slot 0 is the key "commit-high-water" (the single key of earlier
+// versions), slot n > 0 is "commit-high-water/<n in decimal>"; all of them
+// sort in [highWaterLower, highWaterUpper).
+func highWaterKey(slot int) mvcc.LocalKey {
+	if slot == 0 {
+		return highWaterLower
+	}
+	return mvcc.StoreLocalKey(highWaterPrefix + "/" + strconv.Itoa(slot))
+}
+
+const highWaterPrefix = "commit-high-water"
+
+var (
+	highWaterLower = mvcc.StoreLocalKey(highWaterPrefix)
+	highWaterUpper = mvcc.StoreLocalKey(highWaterPrefix + "0") // '/' < '0'
+)
+
+// recoverHighWater returns the greatest commit timestamp on disk (empty if
+// none).
+func recoverHighWater(eng *mvcc.Engine) (clock.Timestamp, error) {
+	var hw clock.Timestamp
+	err := mvcc.ScanLocal(eng, highWaterLower, highWaterUpper, func(_, value []byte) error {
+		ts, err := clock.DecodeTimestamp(value)
+		hw = hw.Forward(ts)
+		return err
+	})
+	return hw, err
+}
 
 // Config configures a Store.
 type Config struct {
@@ -52,6 +90,16 @@ type TestingKnobs struct {
 	// OnSnapshotWait, if set, is called when a read-only batch at read
 	// timestamp t starts waiting for in-flight commits at or below t.
 	OnSnapshotWait func(t clock.Timestamp)
+	// OnCommit, if set, is called once a read-write transaction's commit
+	// succeeded, before its locks are released, with the timestamp it is
+	// serialized at: its commit timestamp, or for a commit without writes a
+	// timestamp taken while it still held every lock. History checkers use
+	// it to order transactions.
+	OnCommit func(txn kv.TxnID, ts clock.Timestamp)
+	// BeforeCommitBatch, if set, is called after a commit took its
+	// timestamp ts and built its batch, just before the batch is committed
+	// to the engine. Tests use it to reorder concurrent commits.
+	BeforeCommitBatch func(ts clock.Timestamp)
 }
 
 func (c *Config) validate() error {
@@ -79,6 +127,7 @@ func (c *Config) validate() error {
 type Store struct {
 	clock clock.Clock
 	locks *concurrency.Manager
+	knobs TestingKnobs
 
 	// closeMu is held shared around every engine access and exclusively by
 	// Close, so that Close does not pull the engine from under a read or a
@@ -101,16 +150,13 @@ func Open(cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{clock: cfg.Clock, locks: concurrency.NewManager(), eng: eng}
+	s := &Store{clock: cfg.Clock, locks: concurrency.NewManager(), eng: eng, knobs: cfg.Knobs}
 	s.inflight.onWait = cfg.Knobs.OnSnapshotWait
 	s.locks.Knobs = cfg.Knobs.Locks
 	s.inflight.init()
-	raw, ok, err := mvcc.GetLocal(eng, highWaterKey)
-	if err == nil && ok {
-		var hw clock.Timestamp
-		if hw, err = clock.DecodeTimestamp(raw); err == nil {
-			err = s.clock.Update(hw)
-		}
+	hw, err := recoverHighWater(eng)
+	if err == nil && !hw.IsEmpty() {
+		err = s.clock.Update(hw)
 	}
 	if err != nil {
 		_ = eng.Close()
@@ -186,14 +232,20 @@ func (s *Store) withEngine(fn func(eng *mvcc.Engine) error) error {
 }
 
 // inflightCommits tracks commit timestamps taken but not yet applied: the
-// closed timestamp is just below the smallest of them.
+// closed timestamp is just below the smallest of them. It also hands out the
+// high-water slots (see highWaterKey).
 type inflightCommits struct {
 	mu sync.Mutex
 	// ts counts in-flight commits by timestamp.
 	ts map[clock.Timestamp]int // guarded by mu
 	// changed is closed (and replaced) whenever an in-flight commit ends.
 	changed chan struct{} // guarded by mu
-	onWait  func(clock.Timestamp)
+	// free are the high-water slots no in-flight commit holds; nslots is
+	// how many were ever handed out. Invariant: an in-flight commit holds
+	// exactly one slot, and slots in free are held by none.
+	free   []int // guarded by mu
+	nslots int   // guarded by mu
+	onWait func(clock.Timestamp)
 }
 
 func (f *inflightCommits) init() {
@@ -202,22 +254,32 @@ func (f *inflightCommits) init() {
 }
 
 // begin takes a commit timestamp from clk and registers it, atomically with
-// respect to waitClosed. The caller must call end(ts) once the commit is
-// applied (or failed).
-func (f *inflightCommits) begin(clk clock.Clock) clock.Timestamp {
+// respect to waitClosed, and hands out a high-water slot. The caller must
+// call end(ts, slot) once the commit is applied (or failed).
+func (f *inflightCommits) begin(clk clock.Clock) (clock.Timestamp, int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	var slot int
+	if n := len(f.free); n > 0 {
+		slot, f.free = f.free[n-1], f.free[:n-1]
+	} else {
+		slot = f.nslots
+		f.nslots++
+	}
+	// The timestamp is taken after the slot's previous holder ended, so it
+	// is above that holder's: each slot's key only grows.
 	ts := clk.Now()
 	f.ts[ts]++
-	return ts
+	return ts, slot
 }
 
-func (f *inflightCommits) end(ts clock.Timestamp) {
+func (f *inflightCommits) end(ts clock.Timestamp, slot int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.ts[ts]--; f.ts[ts] == 0 {
 		delete(f.ts, ts)
 	}
+	f.free = append(f.free, slot)
 	close(f.changed)
 	f.changed = make(chan struct{})
 }
