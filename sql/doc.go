@@ -14,6 +14,8 @@ package sql
 // Statements. CREATE TABLE [IF NOT EXISTS] (PRIMARY KEY inline or as a
 // table constraint, composite allowed; NOT NULL, NULL, DEFAULT expr; a
 // hidden rowid key without a primary key), DROP TABLE [IF EXISTS],
+// TRUNCATE, ALTER TABLE (ADD COLUMN with backfill, DROP COLUMN, RENAME
+// COLUMN, RENAME TO, ALTER COLUMN SET/DROP DEFAULT),
 // CREATE/DROP DATABASE [IF [NOT] EXISTS], INSERT (VALUES with DEFAULT, or
 // SELECT; ON CONFLICT on the primary key DO NOTHING or DO UPDATE SET ...
 // [WHERE ...] with excluded.col), UPDATE, DELETE, all three with RETURNING, SELECT (WHERE, GROUP

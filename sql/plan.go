@@ -98,6 +98,8 @@ func (p *planner) planStmt(n ast.StmtNode) (plan, error) {
 		return p.planExplain(n)
 	case *ast.TruncateTableStmt:
 		return p.planTruncate(n)
+	case *ast.AlterTableStmt:
+		return p.planAlterTable(n)
 	}
 	return nil, pgerror.Unsupported(stmtName(n))
 }
@@ -106,8 +108,6 @@ func stmtName(n ast.StmtNode) string {
 	switch n.(type) {
 	case *ast.SetOprStmt:
 		return "UNION, INTERSECT and EXCEPT"
-	case *ast.AlterTableStmt:
-		return "ALTER TABLE"
 	case *ast.CreateIndexStmt:
 		return "CREATE INDEX"
 	case *ast.CreateViewStmt:

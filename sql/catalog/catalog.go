@@ -253,3 +253,23 @@ func DropTable(ctx context.Context, tx txn.Txn, t *Table) error {
 	_, err := tx.DeleteRange(ctx, start, rowenc.PrefixEnd(start))
 	return err
 }
+
+// UpdateTable stores a changed descriptor (same id and name).
+func UpdateTable(ctx context.Context, tx txn.Txn, t *Table) error {
+	return writeDesc(ctx, tx, &Descriptor{Table: t}, t.ID)
+}
+
+// RenameTable gives t a new name in its database, or fails with 42P07.
+func RenameTable(ctx context.Context, tx txn.Txn, t *Table, name string) error {
+	if err := tx.Insert(ctx, nsKey(t.ParentID, name), binary.AppendUvarint(nil, uint64(t.ID))); err != nil {
+		if errors.Is(err, txn.ErrKeyExists) {
+			return pgerror.New(pgerror.CodeDuplicateTable, "relation %q already exists", name)
+		}
+		return err
+	}
+	if err := tx.Delete(ctx, nsKey(t.ParentID, t.Name)); err != nil {
+		return err
+	}
+	t.Name = name
+	return UpdateTable(ctx, tx, t)
+}

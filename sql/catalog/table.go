@@ -20,6 +20,10 @@ type Table struct {
 	// PrimaryKey lists the positions in Columns of the primary key columns,
 	// in key order.
 	PrimaryKey []int `json:"primary_key"`
+	// NextColumnID is the ID the next added column gets; IDs of dropped
+	// columns are never reused (old rows may still hold their values).
+	// Zero in descriptors written before it existed: then max ID + 1.
+	NextColumnID rowenc.ColumnID `json:"next_column_id,omitempty"`
 
 	isKey []bool // isKey[i]: Columns[i] is in the primary key
 }
@@ -51,6 +55,40 @@ func (t *Table) init() {
 
 // IsKey reports whether column i is part of the primary key.
 func (t *Table) IsKey(i int) bool { return t.isKey[i] }
+
+// AllocColumnID returns the ID for a new column.
+func (t *Table) AllocColumnID() rowenc.ColumnID {
+	if t.NextColumnID == 0 {
+		for _, c := range t.Columns {
+			t.NextColumnID = max(t.NextColumnID, c.ID)
+		}
+		t.NextColumnID++
+	}
+	id := t.NextColumnID
+	t.NextColumnID++
+	return id
+}
+
+// AddColumn appends a column (whose ID came from AllocColumnID).
+func (t *Table) AddColumn(c Column) {
+	t.Columns = append(t.Columns, c)
+	t.init()
+}
+
+// DropColumn removes column i, which must not be part of the primary key.
+func (t *Table) DropColumn(i int) {
+	if t.NextColumnID == 0 {
+		t.AllocColumnID()
+		t.NextColumnID--
+	}
+	t.Columns = append(t.Columns[:i:i], t.Columns[i+1:]...)
+	for k, p := range t.PrimaryKey {
+		if p > i {
+			t.PrimaryKey[k] = p - 1
+		}
+	}
+	t.init()
+}
 
 // ColumnIndex returns the position of the named column, or -1.
 func (t *Table) ColumnIndex(name string) int {

@@ -40,6 +40,9 @@ func TestTranslate(t *testing.T) {
 		{`CREATE TABLE IF NOT EXISTS "T" (a int2, b float)`, `create table if not exists "T" ("a" smallint, "b" double)`},
 		{`SELECT a FROM t ORDER BY a NULLS FIRST, f(b, c) DESC NULLS LAST, 1`, `select a from t order by meridian_nulls(a, 'first'), meridian_nulls(f(b, c), 'last') desc, 1`},
 		{`SELECT 123456789012345678901234567890123456789012345678901234567890123`, `select 123456789012345678901234567890123456789012345678901234567890123e0`},
+		{`ALTER TABLE t ADD COLUMN c VARCHAR(3) NOT NULL DEFAULT 'x', DROP COLUMN IF EXISTS d, RENAME COLUMN a TO "B", ALTER COLUMN e SET DEFAULT 1 + 1, ALTER f DROP DEFAULT`,
+			`alter table t add column "c" varchar(3) not null default meridian_default('x'), drop column if exists d, rename column a to "B", alter column e set default (1 + 1), alter column f drop default`},
+		{`ALTER TABLE ONLY public.t RENAME TO u`, `alter table public.t rename to u`},
 		{`SELECT timestamp '2020-01-01'`, `select meridian_cast('2020-01-01', '1114')`},
 	} {
 		stmts, err := Translate(tc.in)
@@ -130,6 +133,9 @@ func TestRefused(t *testing.T) {
 		{`SAVEPOINT s`, pgerror.CodeFeatureNotSupported, "savepoint"},
 		{`ROLLBACK TO SAVEPOINT s`, pgerror.CodeFeatureNotSupported, "savepoint"},
 		{`COPY t FROM STDIN`, pgerror.CodeFeatureNotSupported, "COPY"},
+		{`ALTER TABLE t ALTER COLUMN a SET NOT NULL`, pgerror.CodeFeatureNotSupported, "ALTER COLUMN"},
+		{`ALTER TABLE t ADD CONSTRAINT c UNIQUE (a)`, pgerror.CodeFeatureNotSupported, "CONSTRAINT"},
+		{`ALTER TABLE t OWNER TO bob`, pgerror.CodeFeatureNotSupported, "OWNER"},
 		{`SET LOCAL x = 1`, pgerror.CodeFeatureNotSupported, "LOCAL"},
 		{`SELECT 'abc`, pgerror.CodeSyntaxError, "unterminated"},
 		{`SELECT "abc`, pgerror.CodeSyntaxError, "unterminated"},

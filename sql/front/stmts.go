@@ -411,3 +411,164 @@ func (t *translator) tableElement(el []token) error {
 	}
 	return nil
 }
+
+// alterTable translates ALTER TABLE name action[, ...], each action in its
+// MySQL spelling; column definitions as in CREATE TABLE.
+func (t *translator) alterTable(toks []token) error {
+	i := 2
+	if _, ok := matchWords(toks, i, "if", "exists"); ok {
+		return pgerror.Unsupported("ALTER TABLE IF EXISTS")
+	}
+	if i < len(toks) && toks[i].is("only") {
+		i++
+	}
+	// The table name: ident [. ident].
+	if i >= len(toks) || toks[i].kind != tokIdent && toks[i].kind != tokQIdent {
+		return unexpected(toks, i)
+	}
+	end := i + 1
+	if end+1 < len(toks) && toks[end].kind == tokOp && toks[end].text == "." {
+		end += 2
+	}
+	t.raw("alter table")
+	if err := t.general(toks[i:end]); err != nil {
+		return err
+	}
+	if end >= len(toks) {
+		return unexpected(toks, end)
+	}
+	for k, action := range splitTopLevel(toks[end:]) {
+		if len(action) == 0 {
+			return syntaxErr(lastPos(toks), "syntax error at or near \",\"")
+		}
+		if k > 0 {
+			t.op(",")
+		}
+		if err := t.alterAction(action); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// splitTopLevel splits toks at the commas outside parentheses.
+func splitTopLevel(toks []token) [][]token {
+	var out [][]token
+	depth, start := 0, 0
+	for j, tok := range toks {
+		if tok.kind != tokOp {
+			continue
+		}
+		switch tok.text {
+		case "(":
+			depth++
+		case ")":
+			depth--
+		case ",":
+			if depth == 0 {
+				out = append(out, toks[start:j])
+				start = j + 1
+			}
+		}
+	}
+	return append(out, toks[start:])
+}
+
+func (t *translator) alterAction(a []token) error {
+	word := func(i int, w string) bool { return i < len(a) && a[i].is(w) }
+	switch {
+	case word(0, "add"):
+		i := 1
+		if word(i, "column") {
+			i++
+		}
+		if i < len(a) && a[i].kind == tokIdent && tableConstraintWords[a[i].text] {
+			return pgerror.Unsupported("ALTER TABLE ADD CONSTRAINT")
+		}
+		t.raw("add column")
+		if word(i, "if") && word(i+1, "not") && word(i+2, "exists") {
+			t.raw("if not exists")
+			i += 3
+		}
+		return t.tableElement(a[i:])
+	case word(0, "drop"):
+		i := 1
+		if word(i, "constraint") {
+			return pgerror.Unsupported("ALTER TABLE DROP CONSTRAINT")
+		}
+		if word(i, "column") {
+			i++
+		}
+		t.raw("drop column")
+		if word(i, "if") && word(i+1, "exists") {
+			t.raw("if exists")
+			i += 2
+		}
+		if i >= len(a) {
+			return unexpected(a, i)
+		}
+		t.emit(a[i])
+		i++
+		if word(i, "restrict") {
+			i++
+		} else if word(i, "cascade") {
+			return pgerror.Unsupported("DROP COLUMN ... CASCADE")
+		}
+		if i != len(a) {
+			return unexpected(a, i)
+		}
+		return nil
+	case word(0, "alter"):
+		i := 1
+		if word(i, "column") {
+			i++
+		}
+		if i >= len(a) {
+			return unexpected(a, i)
+		}
+		col := a[i]
+		i++
+		switch {
+		case word(i, "set") && word(i+1, "default"):
+			t.raw("alter column")
+			t.emit(col)
+			t.raw("set default")
+			t.op("(")
+			if err := t.general(a[i+2:]); err != nil {
+				return err
+			}
+			t.op(")")
+			return nil
+		case word(i, "drop") && word(i+1, "default") && i+2 == len(a):
+			t.raw("alter column")
+			t.emit(col)
+			t.raw("drop default")
+			return nil
+		}
+		return pgerror.Unsupported("ALTER TABLE ALTER COLUMN other than SET/DROP DEFAULT")
+	case word(0, "rename"):
+		i := 1
+		if word(i, "to") {
+			t.raw("rename to")
+			return t.general(a[2:])
+		}
+		if word(i, "constraint") {
+			return pgerror.Unsupported("ALTER TABLE RENAME CONSTRAINT")
+		}
+		if word(i, "column") {
+			i++
+		}
+		if !word(i+1, "to") || i+3 != len(a) {
+			return unexpected(a, min(i+1, len(a)))
+		}
+		t.raw("rename column")
+		t.emit(a[i])
+		t.raw("to")
+		t.emit(a[i+2])
+		return nil
+	}
+	if len(a) > 0 && a[0].kind == tokIdent {
+		return pgerror.Unsupported("ALTER TABLE " + strings.ToUpper(a[0].text))
+	}
+	return unexpected(a, 0)
+}

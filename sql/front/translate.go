@@ -129,6 +129,8 @@ func translateStmt(toks []token) (Statement, error) {
 		err = t.show(toks)
 	case first.is("create") && isCreateTable(toks):
 		err = t.createTable(toks)
+	case first.is("alter") && len(toks) > 1 && toks[1].is("table"):
+		err = t.alterTable(toks)
 	case first.kind == tokIdent && refusedStatements[first.text]:
 		err = pgerror.Unsupported(strings.ToUpper(first.text) + " statements")
 	case first.is("insert") || first.is("update") || first.is("delete"):

@@ -1,0 +1,170 @@
+package sql
+
+import (
+	"github.com/meridiandb/meridian/sql/catalog"
+	"github.com/meridiandb/meridian/sql/front"
+	"github.com/meridiandb/meridian/sql/pgerror"
+	"github.com/meridiandb/meridian/sql/rowenc"
+	"github.com/meridiandb/meridian/txn"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+)
+
+// planAlterTable handles ADD COLUMN [IF NOT EXISTS], DROP COLUMN [IF
+// EXISTS], RENAME COLUMN, RENAME TO and ALTER COLUMN SET/DROP DEFAULT. The
+// actions apply in order to the descriptor read in the statement's
+// transaction; ADD COLUMN with a non-NULL default backfills every row (a
+// row value cannot tell "written before the column existed" from NULL).
+func (p *planner) planAlterTable(n *ast.AlterTableStmt) (plan, error) {
+	if err := checkSchema(n.Table); err != nil {
+		return nil, err
+	}
+	if _, err := p.resolveTable(n.Table); err != nil {
+		return nil, err
+	}
+	for _, spec := range n.Specs {
+		switch spec.Tp {
+		case ast.AlterTableAddColumns, ast.AlterTableDropColumn, ast.AlterTableRenameColumn,
+			ast.AlterTableRenameTable, ast.AlterTableAlterColumn:
+		default:
+			return nil, pgerror.Unsupported("this ALTER TABLE action")
+		}
+	}
+	return &ddlPlan{run: func(ec *execCtx, w ResultWriter) error {
+		t, err := p.resolveTable(n.Table)
+		if err != nil {
+			return err
+		}
+		for _, spec := range n.Specs {
+			if err := p.alterOne(ec, t, spec, w); err != nil {
+				return err
+			}
+		}
+		if err := catalog.UpdateTable(ec.ctx, ec.tx, t); err != nil {
+			return err
+		}
+		return w.Complete("ALTER TABLE")
+	}}, nil
+}
+
+func (p *planner) alterOne(ec *execCtx, t *catalog.Table, spec *ast.AlterTableSpec, w ResultWriter) error {
+	switch spec.Tp {
+	case ast.AlterTableAddColumns:
+		for _, cd := range spec.NewColumns {
+			if err := p.addColumn(ec, t, cd, spec.IfNotExists, w); err != nil {
+				return err
+			}
+		}
+	case ast.AlterTableDropColumn:
+		name := spec.OldColumnName.Name.O
+		i := t.ColumnIndex(name)
+		if i < 0 || t.Columns[i].Hidden {
+			if spec.IfExists {
+				return w.Notice("NOTICE", pgerror.CodeSuccessfulCompletion, "column \""+name+"\" of relation \""+t.Name+"\" does not exist, skipping")
+			}
+			return pgerror.New(pgerror.CodeUndefinedColumn, "column %q of relation %q does not exist", name, t.Name)
+		}
+		if t.IsKey(i) {
+			return pgerror.Unsupported("dropping a primary key column")
+		}
+		t.DropColumn(i)
+	case ast.AlterTableRenameColumn:
+		from, to := spec.OldColumnName.Name.O, spec.NewColumnName.Name.O
+		i := t.ColumnIndex(from)
+		if i < 0 || t.Columns[i].Hidden {
+			return pgerror.New(pgerror.CodeUndefinedColumn, "column %q does not exist", from)
+		}
+		if t.ColumnIndex(to) >= 0 {
+			return pgerror.New(pgerror.CodeDuplicateColumn, "column %q of relation %q already exists", to, t.Name)
+		}
+		t.Columns[i].Name = to
+	case ast.AlterTableRenameTable:
+		if err := checkSchema(spec.NewTable); err != nil {
+			return err
+		}
+		return catalog.RenameTable(ec.ctx, ec.tx, t, spec.NewTable.Name.O)
+	case ast.AlterTableAlterColumn:
+		cd := spec.NewColumns[0]
+		i := t.ColumnIndex(cd.Name.Name.O)
+		if i < 0 || t.Columns[i].Hidden {
+			return pgerror.New(pgerror.CodeUndefinedColumn, "column %q of relation %q does not exist", cd.Name.Name.O, t.Name)
+		}
+		if len(cd.Options) == 0 {
+			t.Columns[i].Default = ""
+			return nil
+		}
+		def, err := p.checkDefault(cd.Options[0].Expr, &t.Columns[i])
+		if err != nil {
+			return err
+		}
+		t.Columns[i].Default = def
+	}
+	return nil
+}
+
+func (p *planner) addColumn(ec *execCtx, t *catalog.Table, cd *ast.ColumnDef, ifNotExists bool, w ResultWriter) error {
+	name := cd.Name.Name.O
+	if t.ColumnIndex(name) >= 0 {
+		if ifNotExists {
+			return w.Notice("NOTICE", pgerror.CodeDuplicateColumn, "column \""+name+"\" of relation \""+t.Name+"\" already exists, skipping")
+		}
+		return pgerror.New(pgerror.CodeDuplicateColumn, "column %q of relation %q already exists", name, t.Name)
+	}
+	typ, err := front.TypeFromField(cd.Tp)
+	if err != nil {
+		return err
+	}
+	c := catalog.Column{Name: name, Type: typ}
+	for _, o := range cd.Options {
+		switch o.Tp {
+		case ast.ColumnOptionNotNull:
+			c.NotNull = true
+		case ast.ColumnOptionNull:
+		case ast.ColumnOptionDefaultValue:
+			if c.Default, err = p.checkDefault(o.Expr, &c); err != nil {
+				return err
+			}
+		case ast.ColumnOptionPrimaryKey:
+			return pgerror.Unsupported("adding a primary key column")
+		default:
+			return pgerror.Unsupported("this column option in ADD COLUMN")
+		}
+	}
+	c.ID = t.AllocColumnID()
+	t.AddColumn(c)
+	if c.Default == "" && !c.NotNull {
+		return nil
+	}
+	// Backfill the default into every row, checking NOT NULL.
+	i := len(t.Columns) - 1
+	def, err := p.defaultExpr(&t.Columns[i])
+	if err != nil {
+		return err
+	}
+	start := t.IndexPrefix()
+	kvs, err := ec.tx.Scan(ec.ctx, start, rowenc.PrefixEnd(start), txn.ScanOptions{ForUpdate: true})
+	if err != nil {
+		return err
+	}
+	for _, kv := range kvs {
+		row := make([]rowenc.Value, len(t.Columns))
+		if err := t.Decode(kv.Key, kv.Value, row); err != nil {
+			return err
+		}
+		v, err := def.eval(ec, row)
+		if err != nil {
+			return err
+		}
+		if v.IsNull() && c.NotNull {
+			return pgerror.New(pgerror.CodeNotNullViolation, "column %q of relation %q contains null values", name, t.Name)
+		}
+		row[i] = v
+		val, err := t.EncodeValue(row)
+		if err != nil {
+			return err
+		}
+		if err := ec.tx.Put(ec.ctx, kv.Key, val); err != nil {
+			return err
+		}
+	}
+	return nil
+}
