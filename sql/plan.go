@@ -118,15 +118,16 @@ func stmtName(n ast.StmtNode) string {
 	return "this statement"
 }
 
-// finishParams fixes the types of parameters nothing constrained to text,
-// as PostgreSQL does.
+// finishParams fixes the types of the parameters the statement uses that
+// nothing constrained to text, as PostgreSQL does (Prepare refuses the
+// unreferenced ones left unknown).
 func (p *planner) finishParams() {
 	if p.depth > 0 {
 		return
 	}
-	for i, t := range p.ptypes {
-		if t.OID == types.OIDUnknown {
-			p.ptypes[i] = types.Text
+	for _, n := range p.st.Params {
+		if p.ptypes[n-1].OID == types.OIDUnknown {
+			p.ptypes[n-1] = types.Text
 		}
 	}
 }

@@ -68,8 +68,16 @@ func (s *session) Prepare(ctx context.Context, query string, paramTypes []types.
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
+	used := make([]bool, len(p.ptypes))
+	for _, n := range p.stmt.Params {
+		used[n-1] = true
+	}
 	for i, t := range p.ptypes {
 		if t.OID == types.OIDUnknown {
+			if !used[i] {
+				// As PostgreSQL: nothing says what an unreferenced $n is.
+				return nil, s.fail(ctx, pgerror.New(pgerror.CodeIndeterminateDatatype, "could not determine data type of parameter $%d", i+1))
+			}
 			p.ptypes[i] = types.Text
 		}
 	}
