@@ -332,6 +332,13 @@ func (t *kvTxn) Commit(ctx context.Context) error {
 		t.done = true
 		return nil
 	}
+	if err := ctx.Err(); err != nil {
+		// The caller gave up before the commit started: roll back rather
+		// than commit behind its back (or report a commit that surely
+		// happened as ambiguous).
+		_ = t.finish(ctx)
+		return err
+	}
 	ba := &kv.BatchRequest{Txn: &t.meta, Requests: []kv.Request{&kv.EndTxnRequest{Commit: true, Writes: t.writes.list()}}}
 	br, err := t.db.sender.Send(ctx, ba)
 	if err == nil {

@@ -712,3 +712,25 @@ func TestWoundedLearnsAtCommit(t *testing.T) {
 		t.Fatalf("locks left:\n%s", s)
 	}
 }
+
+// TestCommitWithCancelledContext: a Commit whose context already ended must
+// not commit behind the caller's back: it returns the context's error and
+// the transaction is rolled back (txn.go, "Errors").
+func TestCommitWithCancelledContext(t *testing.T) {
+	e := newEnv(t)
+	tx := e.begin(txn.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	must(t, tx.Put(ctx, []byte("k"), []byte("v")))
+	cancel()
+	err := tx.Commit(ctx)
+	if !errors.Is(err, context.Canceled) || errors.Is(err, txn.ErrAmbiguousCommit) {
+		t.Errorf("Commit after cancel = %v, want context.Canceled", err)
+	}
+	ro := e.begin(txn.Options{ReadOnly: true})
+	if got := mustGet(t, ro, "k"); got != "<none>" {
+		t.Errorf("k = %s: the cancelled commit was applied", got)
+	}
+	if s := e.s.LockTable().String(); s != "empty\n" {
+		t.Errorf("locks left:\n%s", s)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -12,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/meridiandb/meridian/clock"
 	"github.com/meridiandb/meridian/kv"
@@ -88,6 +90,9 @@ type histTxn struct {
 }
 
 type history struct {
+	// Outcomes of the attempts, for the log.
+	retries, cancels, ambiguous atomic.Int64
+
 	mu      sync.Mutex
 	txns    []*histTxn
 	commits map[string]clock.Timestamp // by hex TxnID, from OnCommit
@@ -245,6 +250,9 @@ type workload struct {
 	// rollbackPct of the read-write transactions roll back instead of
 	// committing.
 	rollbackPct int
+	// cancelPct of the attempts run under a context with a short random
+	// deadline.
+	cancelPct int
 }
 
 func histKey(i int) string { return fmt.Sprintf("k%02d", i) }
@@ -253,7 +261,6 @@ func histKey(i int) string { return fmt.Sprintf("k%02d", i) }
 // transactions.
 func runHistory(t *testing.T, db txn.DB, h *history, w workload, seed uint64) {
 	t.Helper()
-	ctx := context.Background()
 	var seq, vals atomic.Int64
 	var wg sync.WaitGroup
 	for g := range w.workers {
@@ -267,9 +274,19 @@ func runHistory(t *testing.T, db txn.DB, h *history, w workload, seed uint64) {
 				nops := 1 + rng.IntN(w.maxOps)
 				prio := int64(0)
 				for {
+					ctx, cancel := context.WithCancel(context.Background())
+					if rng.IntN(100) < w.cancelPct {
+						// Cancelled at a random point: while waiting for a
+						// lock, before an operation, or during the commit.
+						ctx, cancel = context.WithTimeout(context.Background(), time.Duration(rng.IntN(300))*time.Microsecond)
+					}
 					rec := &histTxn{readOnly: ro, begin: seq.Add(1)}
 					tx, err := db.Begin(ctx, txn.Options{ReadOnly: ro, Priority: prio})
 					if err != nil {
+						cancel()
+						if ctx.Err() != nil {
+							continue
+						}
 						t.Error(err)
 						return
 					}
@@ -282,25 +299,46 @@ func runHistory(t *testing.T, db txn.DB, h *history, w workload, seed uint64) {
 						if err := tx.Rollback(ctx); err != nil {
 							t.Error(err)
 						}
+						cancel()
 						break
 					}
 					if err == nil {
 						err = tx.Commit(ctx)
 					}
 					rec.end = seq.Add(1)
-					if err == nil {
-						h.mu.Lock()
-						h.txns = append(h.txns, rec)
-						h.mu.Unlock()
-						break
-					}
 					_ = tx.Rollback(ctx)
-					var re *txn.RetryableError
-					if !errors.As(err, &re) {
+					cancel()
+					h.mu.Lock()
+					_, committed := h.commits[rec.id]
+					h.mu.Unlock()
+					switch {
+					case err == nil:
+						h.add(rec)
+					case errors.Is(err, txn.ErrAmbiguousCommit):
+						h.ambiguous.Add(1)
+						// Not acknowledged: in the history (with no real-time
+						// end) if the store says it committed.
+						if committed {
+							rec.end = math.MaxInt64
+							h.add(rec)
+						}
+					case committed:
+						t.Errorf("txn %s committed but Commit returned %v, not ambiguous", rec.id, err)
+						return
+					case errors.Is(err, context.DeadlineExceeded):
+						h.cancels.Add(1)
+					case errors.Is(err, txn.ErrRetryable):
+						h.retries.Add(1)
+						var re *txn.RetryableError
+						if errors.As(err, &re) {
+							prio = re.Priority
+						}
+						continue
+					default:
 						t.Errorf("txn %s: %v", rec.id, err)
 						return
 					}
-					prio = re.Priority
+					break
 				}
 			}
 		}()
@@ -311,6 +349,12 @@ func runHistory(t *testing.T, db txn.DB, h *history, w workload, seed uint64) {
 			tx.ts = h.commits[tx.id]
 		}
 	}
+}
+
+func (h *history) add(rec *histTxn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.txns = append(h.txns, rec)
 }
 
 func runOps(ctx context.Context, tx txn.Txn, rec *histTxn, rng *rand.Rand, nops int, vals *atomic.Int64, nkeys int) error {
@@ -397,6 +441,7 @@ func TestHistorySerializable(t *testing.T) {
 	}{
 		{"hot", workload{keys: 4, workers: 6, txns: 60, maxOps: 4, rollbackPct: 10}},
 		{"spread", workload{keys: 16, workers: 8, txns: 60, maxOps: 6, rollbackPct: 10}},
+		{"cancel", workload{keys: 6, workers: 8, txns: 60, maxOps: 5, rollbackPct: 5, cancelPct: 30}},
 	} {
 		t.Run(w.name, func(t *testing.T) {
 			for seed := range uint64(histSeeds) {
@@ -415,7 +460,8 @@ func TestHistorySerializable(t *testing.T) {
 						ro++
 					}
 				}
-				t.Logf("seed %d: %d committed (%d read-only)", seed, len(h.txns), ro)
+				t.Logf("seed %d: %d committed (%d read-only); %d retries, %d cancelled, %d ambiguous",
+					seed, len(h.txns), ro, h.retries.Load(), h.cancels.Load(), h.ambiguous.Load())
 			}
 		})
 	}

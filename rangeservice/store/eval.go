@@ -141,6 +141,11 @@ func (s *Store) endTxn(ctx context.Context, txn kv.TxnMeta, r *kv.EndTxnRequest,
 		*resp = &kv.EndTxnResponse{}
 		return nil
 	}
+	if err := ctx.Err(); err != nil {
+		// Nothing is written yet: the commit is refused, not ambiguous.
+		s.locks.Release(txn.ID)
+		return err
+	}
 	if err := s.locks.BeginCommit(txn); err != nil {
 		s.locks.Release(txn.ID)
 		return err

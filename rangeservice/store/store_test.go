@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -195,5 +196,38 @@ func TestHighWaterAfterReorderedCommits(t *testing.T) {
 	}
 	if _, err := s.Send(context.Background(), &kv.BatchRequest{Txn: meta, Requests: []kv.Request{&kv.EndTxnRequest{}}}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCommitWithCancelledContext: an EndTxn commit whose context already
+// ended writes nothing, returns the context's error and releases the locks.
+func TestCommitWithCancelledContext(t *testing.T) {
+	s, err := Open(Config{Dir: MemoryDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	meta := &kv.TxnMeta{ID: kv.NewTxnID(), Priority: 1, ReadTimestamp: s.Clock().Now()}
+	if _, err := s.Send(context.Background(), &kv.BatchRequest{Txn: meta, Requests: []kv.Request{
+		&kv.LockRequest{Span: kv.Span{Key: []byte("k")}, Strength: kv.LockExclusive}}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = s.Send(ctx, &kv.BatchRequest{Txn: meta, Requests: []kv.Request{
+		&kv.EndTxnRequest{Commit: true, Writes: []kv.Write{{Key: []byte("k"), Value: []byte("v")}}}}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("commit with a cancelled context = %v", err)
+	}
+	ro := &kv.TxnMeta{ID: kv.NewTxnID(), Priority: 1, ReadTimestamp: s.Clock().Now(), ReadOnly: true}
+	br, err := s.Send(context.Background(), &kv.BatchRequest{Txn: ro, Requests: []kv.Request{&kv.GetRequest{Key: []byte("k")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := br.Responses[0].(*kv.GetResponse); r.Found {
+		t.Fatalf("k = %q: the cancelled commit was applied", r.Value)
+	}
+	if got := s.LockTable().String(); got != "empty\n" {
+		t.Fatalf("locks left:\n%s", got)
 	}
 }
