@@ -470,7 +470,7 @@ func (sp *selectPlan) exec(ec *execCtx, w ResultWriter) error {
 			if v.I < 0 {
 				return pgerror.New("2201W", "LIMIT must not be negative")
 			}
-			hi = int(min(int64(lo)+v.I, int64(len(out))))
+			hi = lo + int(min(v.I, int64(len(out)-lo)))
 		}
 	}
 	if err := w.Columns(sp.cols); err != nil {

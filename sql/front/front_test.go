@@ -43,6 +43,10 @@ func TestTranslate(t *testing.T) {
 		{`ALTER TABLE t ADD COLUMN c VARCHAR(3) NOT NULL DEFAULT 'x', DROP COLUMN IF EXISTS d, RENAME COLUMN a TO "B", ALTER COLUMN e SET DEFAULT 1 + 1, ALTER f DROP DEFAULT`,
 			`alter table t add column "c" varchar(3) not null default meridian_default('x'), drop column if exists d, rename column a to "B", alter column e set default (1 + 1), alter column f drop default`},
 		{`ALTER TABLE ONLY public.t RENAME TO u`, `alter table public.t rename to u`},
+		{`SELECT a FROM t LIMIT ALL OFFSET 2`, `select a from t limit 9223372036854775807 offset 2`},
+		{`SELECT a FROM t ORDER BY a OFFSET $1 FETCH FIRST $2 ROWS ONLY`, `select a from t order by a limit ? offset ?`},
+		{`SELECT a FROM t WHERE b IN (SELECT c FROM u OFFSET 1) LIMIT 3 OFFSET 4`, `select a from t where b in (select c from u limit 9223372036854775807 offset 1) limit 3 offset 4`},
+		{`SELECT a FROM t FETCH NEXT ROW ONLY`, `select a from t limit 1`},
 		{`SELECT timestamp '2020-01-01'`, `select meridian_cast('2020-01-01', '1114')`},
 	} {
 		stmts, err := Translate(tc.in)

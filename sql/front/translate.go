@@ -164,13 +164,50 @@ func isCreateTable(toks []token) bool {
 func (t *translator) general(toks []token) error {
 	type frame struct{ cast bool }
 	var stack []frame
-	limitDepth := -1 // paren depth of an open LIMIT clause
+	limitDepth := -1           // paren depth of an open LIMIT clause
+	hasLimit := map[int]bool{} // paren depths whose query has a LIMIT
+	autoLimit := map[int]int{} // paren depth -> t.out index of a LIMIT added for OFFSET
 	for i := 0; i < len(toks); i++ {
 		tok := toks[i]
 		next := func(w string) bool { return i+1 < len(toks) && toks[i+1].is(w) }
+		// PostgreSQL-only row-limiting spellings: LIMIT ALL, OFFSET without
+		// LIMIT, FETCH FIRST n ROWS ONLY.
+		switch {
+		case tok.is("limit") && next("all"):
+			i++
+			continue
+		case (tok.is("row") || tok.is("rows")) && i >= 2 && toks[i-2].is("offset"):
+			continue // OFFSET n ROWS
+		case tok.is("offset") && !hasLimit[len(stack)]:
+			autoLimit[len(stack)] = len(t.out)
+			t.raw("limit 9223372036854775807")
+		case tok.is("fetch") && (next("first") || next("next")):
+			j := i + 2
+			n := token{kind: tokNumber, text: "1", space: true}
+			if j < len(toks) && (toks[j].kind == tokNumber || toks[j].kind == tokParam) {
+				n = toks[j]
+				j++
+			}
+			if j+1 < len(toks) && (toks[j].is("row") || toks[j].is("rows")) && toks[j+1].is("only") {
+				if k, ok := autoLimit[len(stack)]; ok {
+					// OFFSET m FETCH FIRST n: the limit goes before the offset.
+					n.space = true
+					t.out[k] = token{kind: tokRaw, text: "limit", space: true}
+					t.out = append(t.out[:k+1], append([]token{n}, t.out[k+1:]...)...)
+				} else {
+					t.raw("limit")
+					t.emit(n)
+				}
+				hasLimit[len(stack)] = true
+				i = j + 1
+				continue
+			}
+			return pgerror.Unsupported("this FETCH clause")
+		}
 		switch {
 		case tok.is("limit"):
 			limitDepth = len(stack)
+			hasLimit[len(stack)] = true
 		case tok.is("offset") || tok.is("for") || tok.kind == tokOp && tok.text == ")" && len(stack) <= limitDepth:
 			limitDepth = -1
 		case tok.kind == tokOp && tok.text == "," && len(stack) == limitDepth:
@@ -188,6 +225,8 @@ func (t *translator) general(toks []token) error {
 			stack = append(stack, frame{})
 			t.emit(tok)
 		case tok.kind == tokOp && tok.text == ")":
+			delete(hasLimit, len(stack))
+			delete(autoLimit, len(stack))
 			if len(stack) > 0 {
 				stack = stack[:len(stack)-1]
 			}
