@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"math"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -185,6 +186,9 @@ func (p *planner) funcCall(e *ast.FuncCallExpr, hint types.T, sc *scope) (expr, 
 					return rowenc.Float(-v[0].F), nil
 				}
 				return v[0], nil
+			}
+			if v[0].I == math.MinInt64 {
+				return rowenc.Null(), outOfRange(t)
 			}
 			if v[0].I < 0 {
 				return checkInt(t, -v[0].I)
