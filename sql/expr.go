@@ -2,6 +2,7 @@ package sql
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -469,11 +470,16 @@ func (p *planner) unary(e *ast.UnaryOperationExpr, sc *scope) (expr, error) {
 			return nil, err
 		}
 		if c, ok := x.(*constExpr); ok && c.t.IsInteger() && !c.v.IsNull() {
+			// As PostgreSQL's parser: a negated numeric constant is a
+			// constant, typed by its value.
+			if c.v.I == math.MinInt64 {
+				return nil, outOfRange(types.Int8)
+			}
 			i := -c.v.I
-			if c.t.OID == types.OIDInt8 && i >= -1<<31 && i < 1<<31 {
+			if i >= -1<<31 && i < 1<<31 {
 				return &constExpr{t: types.Int4, v: rowenc.Int(i)}, nil
 			}
-			return &constExpr{t: c.t, v: rowenc.Int(i)}, nil
+			return &constExpr{t: types.Int8, v: rowenc.Int(i)}, nil
 		}
 		if !isNumeric(x.typ()) {
 			return nil, pgerror.New(pgerror.CodeUndefinedFunction, "operator does not exist: - %s", x.typ().Name())
