@@ -66,6 +66,18 @@ func (p *planner) alterOne(ec *execCtx, t *catalog.Table, spec *ast.AlterTableSp
 		if t.IsKey(i) {
 			return pgerror.Unsupported("dropping a primary key column")
 		}
+		// As PostgreSQL: constraints involving the column go with it.
+		kept := t.Checks[:0]
+		for _, c := range t.Checks {
+			refs, err := p.checkColumns(c)
+			if err != nil {
+				return err
+			}
+			if !refs[name] {
+				kept = append(kept, c)
+			}
+		}
+		t.Checks = kept
 		t.DropColumn(i)
 	case ast.AlterTableRenameColumn:
 		from, to := spec.OldColumnName.Name.O, spec.NewColumnName.Name.O
@@ -77,6 +89,16 @@ func (p *planner) alterOne(ec *execCtx, t *catalog.Table, spec *ast.AlterTableSp
 			return pgerror.New(pgerror.CodeDuplicateColumn, "column %q of relation %q already exists", to, t.Name)
 		}
 		t.Columns[i].Name = to
+		for k, c := range t.Checks {
+			e, err := parseDefault(p.s.parser, c.Expr)
+			if err != nil {
+				return err
+			}
+			e.Accept(&columnRenamer{from: from, to: to})
+			if t.Checks[k].Expr, err = front.Restore(e); err != nil {
+				return err
+			}
+		}
 	case ast.AlterTableRenameTable:
 		if err := checkSchema(spec.NewTable); err != nil {
 			return err
@@ -168,3 +190,36 @@ func (p *planner) addColumn(ec *execCtx, t *catalog.Table, cd *ast.ColumnDef, if
 	}
 	return nil
 }
+
+// checkColumns returns the columns a CHECK constraint reads.
+func (p *planner) checkColumns(c catalog.Check) (map[string]bool, error) {
+	e, err := parseDefault(p.s.parser, c.Expr)
+	if err != nil {
+		return nil, err
+	}
+	v := &columnRenamer{}
+	e.Accept(v)
+	return v.seen, nil
+}
+
+// columnRenamer renames column references (from to to) and notes the
+// names it sees.
+type columnRenamer struct {
+	from, to string
+	seen     map[string]bool
+}
+
+func (v *columnRenamer) Enter(n ast.Node) (ast.Node, bool) {
+	if c, ok := n.(*ast.ColumnNameExpr); ok {
+		if v.seen == nil {
+			v.seen = map[string]bool{}
+		}
+		v.seen[c.Name.Name.O] = true
+		if v.from != "" && c.Name.Name.O == v.from {
+			c.Name.Name = ast.NewCIStr(v.to)
+		}
+	}
+	return n, false
+}
+
+func (v *columnRenamer) Leave(n ast.Node) (ast.Node, bool) { return n, true }

@@ -81,8 +81,8 @@ func (p *planner) planConflict(t *catalog.Table, oc *front.OnConflict) (*conflic
 // returns the row written, or nil when nothing was (DO NOTHING, or a
 // false DO UPDATE ... WHERE). touched holds the keys this statement wrote:
 // PostgreSQL refuses to update a row twice in one statement.
-func (cp *conflictPlan) upsert(ec *execCtx, t *catalog.Table, row []rowenc.Value, touched map[string]bool) ([]rowenc.Value, error) {
-	err := insertRow(ec, t, row)
+func (cp *conflictPlan) upsert(ec *execCtx, t *catalog.Table, checks []check, row []rowenc.Value, touched map[string]bool) ([]rowenc.Value, error) {
+	err := insertRow(ec, t, checks, row)
 	var pe *pgerror.Error
 	if !errors.As(err, &pe) || pe.Code != pgerror.CodeUniqueViolation {
 		if err == nil {
@@ -128,7 +128,7 @@ func (cp *conflictPlan) upsert(ec *execCtx, t *catalog.Table, row []rowenc.Value
 		}
 		nr[i] = v
 	}
-	if err := checkRow(t, nr); err != nil {
+	if err := checkRow(ec, t, checks, nr); err != nil {
 		return nil, err
 	}
 	newKey := t.EncodeKey(nr)
@@ -136,7 +136,7 @@ func (cp *conflictPlan) upsert(ec *execCtx, t *catalog.Table, row []rowenc.Value
 		if err := ec.tx.Delete(ec.ctx, key); err != nil {
 			return nil, err
 		}
-		if err := insertRow(ec, t, nr); err != nil {
+		if err := insertRow(ec, t, checks, nr); err != nil {
 			return nil, err
 		}
 	} else {

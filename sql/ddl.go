@@ -37,6 +37,11 @@ func (p *planner) planCreateTable(n *ast.CreateTableStmt) (plan, error) {
 	if len(n.Cols) == 0 {
 		return nil, pgerror.Unsupported("tables without columns")
 	}
+	type pendingCheck struct {
+		e            ast.ExprNode
+		name, column string
+	}
+	var colChecks []pendingCheck
 	pkSet := false
 	setPK := func(cols []int) error {
 		if pkSet {
@@ -75,7 +80,7 @@ func (p *planner) planCreateTable(n *ast.CreateTableStmt) (plan, error) {
 			case ast.ColumnOptionUniqKey:
 				return nil, pgerror.Unsupported("UNIQUE constraints")
 			case ast.ColumnOptionCheck:
-				return nil, pgerror.Unsupported("CHECK constraints")
+				colChecks = append(colChecks, pendingCheck{e: o.Expr, column: name})
 			case ast.ColumnOptionReference:
 				return nil, pgerror.Unsupported("foreign keys")
 			case ast.ColumnOptionAutoIncrement:
@@ -114,7 +119,7 @@ func (p *planner) planCreateTable(n *ast.CreateTableStmt) (plan, error) {
 		case ast.ConstraintForeignKey:
 			return nil, pgerror.Unsupported("foreign keys")
 		case ast.ConstraintCheck:
-			return nil, pgerror.Unsupported("CHECK constraints")
+			colChecks = append(colChecks, pendingCheck{e: con.Expr, name: con.Name})
 		default:
 			return nil, pgerror.Unsupported("indexes")
 		}
@@ -125,6 +130,13 @@ func (p *planner) planCreateTable(n *ast.CreateTableStmt) (plan, error) {
 		}
 		t.Columns = append(t.Columns, catalog.Column{ID: rowenc.ColumnID(len(t.Columns) + 1), Name: catalog.RowIDColumn, Type: types.Int8, NotNull: true, Hidden: true})
 		t.PrimaryKey = []int{len(t.Columns) - 1}
+	}
+	// Checks may name any column, so they are compiled once all are known.
+	t.Init()
+	for _, c := range colChecks {
+		if err := p.addCheck(t, c.name, c.e, c.column); err != nil {
+			return nil, err
+		}
 	}
 	ifNotExists := n.IfNotExists
 	return &ddlPlan{run: func(ec *execCtx, w ResultWriter) error {

@@ -14,6 +14,7 @@ type updatePlan struct {
 	filter expr
 	sets   map[int]expr // column position -> new value
 	ret    *returning
+	checks []check
 }
 
 func (up *updatePlan) columns() []Column { return up.ret.columns() }
@@ -48,6 +49,9 @@ func (p *planner) planUpdate(n *ast.UpdateStmt) (plan, error) {
 		return nil, err
 	}
 	up := &updatePlan{filter: filter, sets: map[int]expr{}}
+	if up.checks, err = p.compileChecks(t); err != nil {
+		return nil, err
+	}
 	for _, a := range n.List {
 		i := t.ColumnIndex(a.Column.Name.O)
 		if i < 0 {
@@ -104,7 +108,7 @@ func (up *updatePlan) exec(ec *execCtx, w ResultWriter) error {
 			}
 			nr[i] = v
 		}
-		if err := checkRow(t, nr); err != nil {
+		if err := checkRow(ec, t, up.checks, nr); err != nil {
 			return err
 		}
 		changes[k] = change{oldKey: r.key, row: nr, moved: string(t.EncodeKey(nr)) != string(r.key)}
@@ -120,7 +124,7 @@ func (up *updatePlan) exec(ec *execCtx, w ResultWriter) error {
 	}
 	for _, c := range changes {
 		if c.moved {
-			if err := insertRow(ec, t, c.row); err != nil {
+			if err := insertRow(ec, t, up.checks, c.row); err != nil {
 				return err
 			}
 			continue

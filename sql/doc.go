@@ -12,8 +12,9 @@ package sql
 // package catalog for the key layout.
 //
 // Statements. CREATE TABLE [IF NOT EXISTS] (PRIMARY KEY inline or as a
-// table constraint, composite allowed; NOT NULL, NULL, DEFAULT expr; a
-// hidden rowid key without a primary key), DROP TABLE [IF EXISTS],
+// table constraint, composite allowed; NOT NULL, NULL, DEFAULT expr, CHECK
+// (column or table, named or not; 23514); a hidden rowid key without a
+// primary key), DROP TABLE [IF EXISTS],
 // TRUNCATE, ALTER TABLE (ADD COLUMN with backfill, DROP COLUMN, RENAME
 // COLUMN, RENAME TO, ALTER COLUMN SET/DROP DEFAULT),
 // CREATE/DROP DATABASE [IF [NOT] EXISTS], INSERT (VALUES with DEFAULT, or

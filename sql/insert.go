@@ -47,6 +47,7 @@ type insertPlan struct {
 	ret    *returning
 	// conflict is ON CONFLICT, or nil.
 	conflict *conflictPlan
+	checks   []check
 }
 
 func (ip *insertPlan) columns() []Column { return ip.ret.columns() }
@@ -89,6 +90,9 @@ func (p *planner) planInsert(n *ast.InsertStmt) (plan, error) {
 		}
 	}
 	ip := &insertPlan{table: t}
+	if ip.checks, err = p.compileChecks(t); err != nil {
+		return nil, err
+	}
 	sc := &scope{noCols: "VALUES"}
 	if oc := p.st.OnConflict; oc != nil {
 		if ip.conflict, err = p.planConflict(t, oc); err != nil {
@@ -163,23 +167,32 @@ func (p *planner) planInsert(n *ast.InsertStmt) (plan, error) {
 	return ip, nil
 }
 
-// checkRow enforces NOT NULL.
-func checkRow(t *catalog.Table, row []rowenc.Value) error {
+// checkRow enforces NOT NULL and the CHECK constraints.
+func checkRow(ec *execCtx, t *catalog.Table, checks []check, row []rowenc.Value) error {
 	for i, c := range t.Columns {
 		if row[i].IsNull() && (c.NotNull || t.IsKey(i)) {
 			return pgerror.New(pgerror.CodeNotNullViolation, "null value in column %q of relation %q violates not-null constraint", c.Name, t.Name)
+		}
+	}
+	for _, c := range checks {
+		v, err := c.e.eval(ec, row)
+		if err != nil {
+			return err
+		}
+		if !v.IsNull() && !v.Bool() {
+			return pgerror.New(pgerror.CodeCheckViolation, "new row for relation %q violates check constraint %q", t.Name, c.name)
 		}
 	}
 	return nil
 }
 
 // insertRow writes a new row, or fails with 23505 on a duplicate key.
-func insertRow(ec *execCtx, t *catalog.Table, row []rowenc.Value) error {
+func insertRow(ec *execCtx, t *catalog.Table, checks []check, row []rowenc.Value) error {
 	for attempt := 0; ; attempt++ {
 		if rid := t.ColumnIndex(catalog.RowIDColumn); rid >= 0 && t.Columns[rid].Hidden && (row[rid].IsNull() || attempt > 0) {
 			row[rid] = rowenc.Int(catalog.UniqueRowID(ec.tx.ReadTimestamp()))
 		}
-		if err := checkRow(t, row); err != nil {
+		if err := checkRow(ec, t, checks, row); err != nil {
 			return err
 		}
 		val, err := t.EncodeValue(row)
@@ -244,12 +257,12 @@ func (c *collectWriter) Row(row []rowenc.Value) error {
 // and counts it in n when it wrote something.
 func (ip *insertPlan) write(ec *execCtx, row []rowenc.Value, touched map[string]bool, n *int) error {
 	if ip.conflict == nil {
-		if err := insertRow(ec, ip.table, row); err != nil {
+		if err := insertRow(ec, ip.table, ip.checks, row); err != nil {
 			return err
 		}
 	} else {
 		var err error
-		if row, err = ip.conflict.upsert(ec, ip.table, row, touched); err != nil || row == nil {
+		if row, err = ip.conflict.upsert(ec, ip.table, ip.checks, row, touched); err != nil || row == nil {
 			return err
 		}
 	}

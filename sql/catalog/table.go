@@ -24,8 +24,17 @@ type Table struct {
 	// columns are never reused (old rows may still hold their values).
 	// Zero in descriptors written before it existed: then max ID + 1.
 	NextColumnID rowenc.ColumnID `json:"next_column_id,omitempty"`
+	// Checks are the CHECK constraints.
+	Checks []Check `json:"checks,omitempty"`
 
 	isKey []bool // isKey[i]: Columns[i] is in the primary key
+}
+
+// Check is a CHECK constraint: a row violates it when Expr (translated
+// SQL text over the table's columns) is false.
+type Check struct {
+	Name string `json:"name"`
+	Expr string `json:"expr"`
 }
 
 // Column describes a column.
@@ -52,6 +61,10 @@ func (t *Table) init() {
 		t.isKey[i] = true
 	}
 }
+
+// Init prepares a descriptor built by hand (not read from the catalog) for
+// use before CreateTable stores it.
+func (t *Table) Init() { t.init() }
 
 // IsKey reports whether column i is part of the primary key.
 func (t *Table) IsKey(i int) bool { return t.isKey[i] }
