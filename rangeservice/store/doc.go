@@ -25,7 +25,9 @@
 // Commit (EndTxnRequest with Commit):
 //
 //  1. BeginCommit in the lock table: refuses a wounded transaction; after it
-//     the transaction cannot be wounded.
+//     the transaction cannot be wounded. (Before it, a commit whose context
+//     has already ended is refused with the context's error: nothing is
+//     written.)
 //  2. Take the commit timestamp from the HLC (strictly greater than every
 //     timestamp read at, so than every version read) and register it as in
 //     flight (see read-only transactions below).
