@@ -34,8 +34,11 @@
 // are undefined. Callers branch with errors.Is on ErrTxnAborted (the
 // transaction was wounded or otherwise aborted and must restart) and
 // ErrInvalidRequest (a malformed batch: a programming error of the caller).
-// Context errors are returned as they are. Anything else from an
-// EndTxnRequest with Commit set leaves the outcome unknown (ambiguous).
+// Context errors are returned as they are (possibly wrapped). From an
+// EndTxnRequest with Commit set, every error other than ErrTxnAborted and
+// ErrInvalidRequest leaves the outcome unknown (ambiguous), context errors
+// included: the context may end after the writes were applied (during the
+// commit wait).
 //
 // # Ownership
 //

@@ -63,8 +63,12 @@
 // Send returns *kv.TxnAbortedError (errors.Is kv.ErrTxnAborted) when the
 // transaction was wounded; an error wrapping kv.ErrInvalidRequest for a
 // malformed batch or a write mvcc refuses (key or value too large), in which
-// case nothing was committed; ErrClosed after Close; ctx errors; anything
-// else from a commit (a failed fsync) leaves its outcome unknown.
+// case nothing was committed; ErrClosed after Close; ctx errors. From a
+// commit, a ctx error is plain if the context ended before BeginCommit
+// (nothing written) and wrapped, with the commit timestamp in the message,
+// if it ended during the commit wait (the writes are durable); callers that
+// cannot tell the two apart treat both as ambiguous. Anything else from a
+// commit (a failed fsync) leaves its outcome unknown.
 //
 // # Later
 //
