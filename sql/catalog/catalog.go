@@ -226,6 +226,9 @@ func LookupTable(ctx context.Context, tx txn.Txn, dbID ID, name string) (*Table,
 // CreateTable assigns t an id and stores it, or fails with 42P07 when its
 // name is taken. t.ParentID, Name, Columns and PrimaryKey must be set.
 func CreateTable(ctx context.Context, tx txn.Txn, t *Table) error {
+	if err := checkNotIndexName(ctx, tx, t.ParentID, t.Name); err != nil {
+		return err
+	}
 	id, err := allocID(ctx, tx)
 	if err != nil {
 		return err
@@ -238,6 +241,9 @@ func CreateTable(ctx context.Context, tx txn.Txn, t *Table) error {
 	}
 	t.ID = id
 	t.init()
+	if err := createIndexNames(ctx, tx, t); err != nil {
+		return err
+	}
 	return writeDesc(ctx, tx, &Descriptor{Table: t}, id)
 }
 
@@ -247,6 +253,9 @@ func DropTable(ctx context.Context, tx txn.Txn, t *Table) error {
 		return err
 	}
 	if err := tx.Delete(ctx, descKey(t.ID)); err != nil {
+		return err
+	}
+	if err := dropIndexNames(ctx, tx, t); err != nil {
 		return err
 	}
 	start := t.tableSpanStart()
@@ -261,6 +270,9 @@ func UpdateTable(ctx context.Context, tx txn.Txn, t *Table) error {
 
 // RenameTable gives t a new name in its database, or fails with 42P07.
 func RenameTable(ctx context.Context, tx txn.Txn, t *Table, name string) error {
+	if err := checkNotIndexName(ctx, tx, t.ParentID, name); err != nil {
+		return err
+	}
 	if err := tx.Insert(ctx, nsKey(t.ParentID, name), binary.AppendUvarint(nil, uint64(t.ID))); err != nil {
 		if errors.Is(err, txn.ErrKeyExists) {
 			return pgerror.New(pgerror.CodeDuplicateTable, "relation %q already exists", name)

@@ -26,6 +26,11 @@ type Table struct {
 	NextColumnID rowenc.ColumnID `json:"next_column_id,omitempty"`
 	// Checks are the CHECK constraints.
 	Checks []Check `json:"checks,omitempty"`
+	// Indexes are the secondary indexes (see index.go).
+	Indexes []Index `json:"indexes,omitempty"`
+	// NextIndexID is the ID the next index gets (zero: 2, the first after
+	// the primary index). Index IDs are never reused.
+	NextIndexID IndexID `json:"next_index_id,omitempty"`
 
 	isKey []bool // isKey[i]: Columns[i] is in the primary key
 }
@@ -60,6 +65,7 @@ func (t *Table) init() {
 	for _, i := range t.PrimaryKey {
 		t.isKey[i] = true
 	}
+	t.initIndexes()
 }
 
 // Init prepares a descriptor built by hand (not read from the catalog) for
