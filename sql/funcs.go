@@ -207,6 +207,14 @@ func (p *planner) funcCall(e *ast.FuncCallExpr, hint types.T, sc *scope) (expr, 
 			break
 		}
 	}
+	ats := make([]types.T, len(args))
+	for i, a := range args {
+		ats[i] = a.typ()
+	}
+	if ct, ok := commonType(ats); ok {
+		// The widest numeric type, as PostgreSQL's UNION/CASE resolution.
+		t = ct
+	}
 	if t.OID == types.OIDUnknown {
 		t = types.Text
 	}

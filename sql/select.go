@@ -311,6 +311,8 @@ func exprName(e ast.ExprNode) string {
 			}
 		case "concat":
 			return "?column?"
+		case "trim":
+			return "btrim"
 		}
 		return e.FnName.L
 	case *ast.AggregateFuncExpr:
