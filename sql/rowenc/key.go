@@ -39,6 +39,7 @@ const (
 	markerTrue      byte = 0x11
 	markerInt       byte = 0x20
 	markerFloat     byte = 0x30
+	markerDecimal   byte = 0x38
 	markerTimestamp byte = 0x40
 	markerString    byte = 0x50
 	markerBytes     byte = 0x60
@@ -75,6 +76,8 @@ func keyMarker(v Value) byte {
 		return markerBytes
 	case KindTimestamp:
 		return markerTimestamp
+	case KindDecimal:
+		return markerDecimal
 	}
 	panic(fmt.Sprintf("rowenc: invalid kind %d", v.Kind))
 }
@@ -96,6 +99,7 @@ func keyMarker(v Value) byte {
 //	                  b ^ 1<<63 if the sign bit is clear, ^b if it is set;
 //	                  -0 is written as +0 and every NaN as 0x7FF8000000000000,
 //	                  which transforms to 0xFFF8…00, above +Inf (0xFFF0…00)
+//	DECIMAL    0x38 | see appendDecimalKey
 //	TIMESTAMP  0x40 | 8 bytes big-endian uint64(micros) ^ 1<<63
 //	STRING     0x50 | escaped payload | 0x00 0x01
 //	BYTES      0x60 | escaped payload | 0x00 0x01
@@ -129,6 +133,8 @@ func AppendKey(dst []byte, v Value, dir Direction) []byte {
 		return appendEscaped(dst, v.S, flip)
 	case KindBytes:
 		return appendEscaped(dst, v.B, flip)
+	case KindDecimal:
+		return appendDecimalKey(dst, v.S, flip)
 	}
 	return dst // NULL and BOOL carry everything in the marker
 }
@@ -220,6 +226,12 @@ func DecodeKey(b []byte) (v Value, dir Direction, rest []byte, err error) {
 			return Value{}, 0, nil, corruptf("key: non-canonical NaN %#x", math.Float64bits(f))
 		}
 		return Float(f), dir, b, nil
+	case markerDecimal:
+		v, rest, err := decodeDecimalKey(b, flip)
+		if err != nil {
+			return Value{}, 0, nil, err
+		}
+		return v, dir, rest, nil
 	case markerString, markerBytes:
 		p, rest, err := decodeEscaped(b, flip)
 		if err != nil {
@@ -248,7 +260,7 @@ func readMarker(c byte) (marker, flip byte, ok bool) {
 func isMarker(c byte) bool {
 	switch c {
 	case markerNull, markerFalse, markerTrue, markerInt, markerFloat,
-		markerTimestamp, markerString, markerBytes:
+		markerTimestamp, markerString, markerBytes, markerDecimal:
 		return true
 	}
 	return false

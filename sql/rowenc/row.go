@@ -22,7 +22,7 @@ type ColumnValue struct {
 // value as a deletion) and leaves room for a later format.
 const rowFormatV1 byte = 0x01
 
-// Row value type tags (low 4 bits of a column header). Tag 0 and 8–15 are
+// Row value type tags (low 4 bits of a column header). Tag 0 and 9–15 are
 // reserved and rejected by the decoder.
 const (
 	tagFalse     = 1 // no payload
@@ -32,6 +32,7 @@ const (
 	tagTimestamp = 5 // zigzag varint of microseconds since the epoch
 	tagString    = 6 // uvarint length, bytes
 	tagBytes     = 7 // uvarint length, bytes
+	tagDecimal   = 8 // uvarint length, decimal text (canonical, see decimal.go)
 	tagBits      = 4
 )
 
@@ -97,6 +98,8 @@ func AppendRow(dst []byte, cols []ColumnValue) ([]byte, error) {
 			tag = tagString
 		case KindBytes:
 			tag = tagBytes
+		case KindDecimal:
+			tag = tagDecimal
 		default:
 			return dst[:orig], fmt.Errorf("rowenc: AppendRow: column %d has invalid kind %d", c.ID, v.Kind)
 		}
@@ -107,7 +110,7 @@ func AppendRow(dst []byte, cols []ColumnValue) ([]byte, error) {
 			dst = binary.AppendVarint(dst, v.I)
 		case KindFloat:
 			dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(v.F))
-		case KindString:
+		case KindString, KindDecimal:
 			dst = binary.AppendUvarint(dst, uint64(len(v.S)))
 			dst = append(dst, v.S...)
 		case KindBytes:
@@ -200,7 +203,7 @@ func (d *RowDecoder) Next() bool {
 		}
 		d.v = Float(math.Float64frombits(binary.LittleEndian.Uint64(d.b)))
 		d.advance(8)
-	case tagString, tagBytes:
+	case tagString, tagBytes, tagDecimal:
 		n, ok := d.uvarint()
 		if !ok {
 			return false
@@ -212,6 +215,13 @@ func (d *RowDecoder) Next() bool {
 		p := d.b[:n]
 		if tag == tagString {
 			d.v = String(string(p))
+		} else if tag == tagDecimal {
+			v, err := decodeDecimalText(p)
+			if err != nil {
+				d.err = corruptf("row: decimal at offset %d: %v", d.off, err)
+				return false
+			}
+			d.v = v
 		} else {
 			d.v = Bytes(append([]byte{}, p...))
 		}

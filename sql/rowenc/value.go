@@ -39,11 +39,14 @@ const (
 	// KindTimestamp is TIMESTAMP; the payload is I, in microseconds since
 	// the Unix epoch (1970-01-01 00:00:00 UTC), the precision PostgreSQL keeps.
 	KindTimestamp
+	// KindDecimal is NUMERIC; the payload is S, the value's decimal text
+	// without exponent ("-12.340"), scale included. See decimal.go.
+	KindDecimal
 
 	numKinds
 )
 
-var kindNames = [numKinds]string{"NULL", "BOOL", "INT", "FLOAT", "STRING", "BYTES", "TIMESTAMP"}
+var kindNames = [numKinds]string{"NULL", "BOOL", "INT", "FLOAT", "STRING", "BYTES", "TIMESTAMP", "DECIMAL"}
 
 func (k Kind) String() string {
 	if k < numKinds {
@@ -123,6 +126,8 @@ func (v Value) String() string {
 		return fmt.Sprintf("bytes:%x", v.B)
 	case KindTimestamp:
 		return "ts:" + v.Time().Format("2006-01-02T15:04:05.999999Z")
+	case KindDecimal:
+		return "dec:" + v.S
 	}
 	return v.Kind.String()
 }
@@ -157,6 +162,8 @@ func Compare(a, b Value) int {
 		return strings.Compare(a.S, b.S)
 	case KindBytes:
 		return bytes.Compare(a.B, b.B)
+	case KindDecimal:
+		return compareDecimal(a.S, b.S)
 	}
 	panic(fmt.Sprintf("rowenc: Compare of invalid kind %d", a.Kind))
 }
