@@ -5,17 +5,14 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/meridiandb/meridian/tests/jepsen/checker"
 	"github.com/meridiandb/meridian/tests/jepsen/nemesis"
+	"github.com/meridiandb/meridian/tests/pgtest"
 )
 
 var (
@@ -37,96 +34,18 @@ func outDir(t *testing.T, name string) string {
 	return dir
 }
 
-// pgCluster is an initialised PostgreSQL data directory.
-type pgCluster struct {
-	dir, data string
-	port      string
-	prefix    []string            // runs a command as the postgres user when root
-	cred      *syscall.Credential // the postgres user when root
+// pgOptions are the server settings for the consistency runs:
+// read-modify-write transfers deadlock at READ COMMITTED, so detect it
+// sooner than the default second.
+func pgOptions() pgtest.Options {
+	return pgtest.Options{Bin: *pgBin, Flags: []string{"-c", "max_connections=100", "-c", "deadlock_timeout=100ms"}}
 }
 
-// initPostgres initialises a throwaway PostgreSQL data directory (as the
-// postgres user when running as root) with trust authentication and picks
-// a free loopback port. Skips if the binaries are absent.
-func initPostgres(t *testing.T) *pgCluster {
-	t.Helper()
-	if _, err := os.Stat(filepath.Join(*pgBin, "pg_ctl")); err != nil {
-		t.Skipf("PostgreSQL binaries not found in %s (apt-get install postgresql-15, or set -jepsen.pg-bin): %v", *pgBin, err)
-	}
-	dir, err := os.MkdirTemp("", "jepsen-pg-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	c := &pgCluster{dir: dir, data: filepath.Join(dir, "data")}
-	if os.Geteuid() == 0 {
-		// initdb refuses to run as root: hand the folder to postgres.
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			t.Skipf("running as root and there is no postgres user to run PostgreSQL as: %v", err)
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		if err := os.Chown(dir, uid, gid); err != nil {
-			t.Fatal(err)
-		}
-		c.prefix = []string{"runuser", "-u", "postgres", "--"}
-		c.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
-	}
-	if err := c.run(filepath.Join(*pgBin, "initdb"), "-D", c.data, "-U", "postgres", "--auth=trust", "--no-sync"); err != nil {
-		t.Fatal(err)
-	}
-	addr, err := nemesis.FreeAddr()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.port = addr[strings.LastIndex(addr, ":")+1:]
-	return c
-}
-
-// argv prefixes args with what runs them as the postgres user.
-func (c *pgCluster) argv(args ...string) []string {
-	return append(append([]string(nil), c.prefix...), args...)
-}
-
-func (c *pgCluster) run(args ...string) error {
-	argv := c.argv(args...)
-	out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("%s: %v\n%s", strings.Join(argv, " "), err, out)
-	}
-	return nil
-}
-
-func (c *pgCluster) url() string {
-	return fmt.Sprintf("postgres://postgres@127.0.0.1:%s/postgres?sslmode=disable", c.port)
-}
-
-// serverFlags are the postgres options: loopback only, socket in the
-// throwaway folder, no fsync (a killed server's writes survive in the page
-// cache; the machine does not crash).
-func (c *pgCluster) serverFlags() []string {
-	return []string{"-p", c.port, "-k", c.dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=100",
-		// Read-modify-write transfers deadlock at READ COMMITTED; detect it
-		// sooner than the default second.
-		"-c", "deadlock_timeout=100ms"}
-}
-
-// startPostgres starts a throwaway PostgreSQL with pg_ctl and returns its
-// URL; it is stopped when the test ends.
+// startPostgres starts a throwaway PostgreSQL and returns its URL; it is
+// stopped when the test ends.
 func startPostgres(t *testing.T) string {
 	t.Helper()
-	c := initPostgres(t)
-	if err := c.run(filepath.Join(*pgBin, "pg_ctl"), "-D", c.data, "-l", filepath.Join(c.dir, "log"), "-w",
-		"-o", strings.Join(c.serverFlags(), " "), "start"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := c.run(filepath.Join(*pgBin, "pg_ctl"), "-D", c.data, "-m", "immediate", "-w", "stop"); err != nil {
-			t.Log(err)
-		}
-	})
-	return c.url()
+	return pgtest.Start(t, pgOptions()).URL("postgres")
 }
 
 // postgresProcess runs the postgres server itself as a nemesis.Process (in
@@ -134,13 +53,13 @@ func startPostgres(t *testing.T) string {
 // them all) and returns it, started, and its URL.
 func postgresProcess(t *testing.T) (*nemesis.Process, string) {
 	t.Helper()
-	c := initPostgres(t)
+	c := pgtest.Init(t, pgOptions())
 	p, err := nemesis.NewProcess(nemesis.ProcessConfig{
 		Name:       "postgres",
-		Command:    append([]string{filepath.Join(*pgBin, "postgres"), "-D", c.data}, c.serverFlags()...),
-		Credential: c.cred,
-		LogPath:    filepath.Join(c.dir, "postgres.log"),
-		ReadyAddr:  "127.0.0.1:" + c.port,
+		Command:    c.ServerCommand(),
+		Credential: c.Credential,
+		LogPath:    filepath.Join(c.Dir, "postgres.log"),
+		ReadyAddr:  fmt.Sprintf("127.0.0.1:%d", c.Port),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +75,7 @@ func postgresProcess(t *testing.T) (*nemesis.Process, string) {
 	if err := p.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	return p, c.url()
+	return p, c.URL("postgres")
 }
 
 // TestPostgres validates the harness against PostgreSQL: at READ COMMITTED
