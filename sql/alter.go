@@ -78,6 +78,9 @@ func (p *planner) alterOne(ec *execCtx, t *catalog.Table, spec *ast.AlterTableSp
 			}
 		}
 		t.Checks = kept
+		if err := dropIndexesOnColumn(ec, t, i); err != nil {
+			return err
+		}
 		t.DropColumn(i)
 	case ast.AlterTableRenameColumn:
 		from, to := spec.OldColumnName.Name.O, spec.NewColumnName.Name.O

@@ -1,7 +1,6 @@
 package sql
 
 import (
-	"errors"
 	"sort"
 
 	"github.com/meridiandb/meridian/sql/catalog"
@@ -10,38 +9,61 @@ import (
 	"github.com/meridiandb/meridian/sql/rowenc"
 )
 
-// conflictPlan is INSERT ... ON CONFLICT on the primary key (the only
-// unique constraint there is): DO NOTHING skips the row; DO UPDATE updates
+// conflictPlan is INSERT ... ON CONFLICT on the primary key or a unique
+// index (the arbiter; a violation of another constraint is an error, as
+// in PostgreSQL): DO NOTHING skips the row; DO UPDATE updates
 // the existing row, with SET and WHERE evaluated over the existing row's
 // columns followed by the proposed (excluded) row's.
 type conflictPlan struct {
 	doNothing bool
 	sets      map[int]expr
 	where     expr
+	// arbiter is the unique constraint whose violations are settled: the
+	// primary key's name or a unique index's; empty (DO NOTHING without a
+	// target) means any.
+	arbiter string
 }
 
 func (p *planner) planConflict(t *catalog.Table, oc *front.OnConflict) (*conflictPlan, error) {
 	hidden := t.Columns[t.PrimaryKey[0]].Hidden
-	if len(oc.Target) > 0 {
-		want := make([]string, 0, len(t.PrimaryKey))
-		for _, i := range t.PrimaryKey {
+	arbiter := ""
+	sameCols := func(cols []int) bool {
+		want := make([]string, 0, len(cols))
+		for _, i := range cols {
 			want = append(want, t.Columns[i].Name)
 		}
 		got := append([]string(nil), oc.Target...)
 		sort.Strings(want)
 		sort.Strings(got)
-		match := !hidden && len(want) == len(got)
+		match := len(want) == len(got)
 		for i := 0; match && i < len(want); i++ {
 			match = want[i] == got[i]
 		}
-		if !match {
+		return match
+	}
+	if len(oc.Target) > 0 {
+		if !hidden && sameCols(t.PrimaryKey) {
+			arbiter = t.PKName()
+		}
+		for k := range t.Indexes {
+			if ix := &t.Indexes[k]; arbiter == "" && ix.Unique && sameCols(ix.Cols()) {
+				arbiter = ix.Name
+			}
+		}
+		if arbiter == "" {
 			return nil, pgerror.New("42P10", "there is no unique or exclusion constraint matching the ON CONFLICT specification")
 		}
 	}
-	if oc.Constraint != "" && (hidden || oc.Constraint != t.PKName()) {
-		return nil, pgerror.New(pgerror.CodeUndefinedObject, "constraint %q for table %q does not exist", oc.Constraint, t.Name)
+	if oc.Constraint != "" {
+		if ix := t.IndexByName(oc.Constraint); ix != nil && ix.Unique {
+			arbiter = ix.Name
+		} else if !hidden && oc.Constraint == t.PKName() {
+			arbiter = t.PKName()
+		} else {
+			return nil, pgerror.New(pgerror.CodeUndefinedObject, "constraint %q for table %q does not exist", oc.Constraint, t.Name)
+		}
 	}
-	cp := &conflictPlan{doNothing: oc.DoNothing, sets: map[int]expr{}}
+	cp := &conflictPlan{doNothing: oc.DoNothing, sets: map[int]expr{}, arbiter: arbiter}
 	if oc.DoNothing {
 		return cp, nil
 	}
@@ -83,8 +105,8 @@ func (p *planner) planConflict(t *catalog.Table, oc *front.OnConflict) (*conflic
 // PostgreSQL refuses to update a row twice in one statement.
 func (cp *conflictPlan) upsert(ec *execCtx, t *catalog.Table, checks []check, row []rowenc.Value, touched map[string]bool) ([]rowenc.Value, error) {
 	err := insertRow(ec, t, checks, row)
-	var pe *pgerror.Error
-	if !errors.As(err, &pe) || pe.Code != pgerror.CodeUniqueViolation {
+	violated := violatedConstraint(err)
+	if violated == "" || cp.arbiter != "" && violated != cp.arbiter {
 		if err == nil {
 			touched[string(t.EncodeKey(row))] = true
 			return row, nil
@@ -92,6 +114,18 @@ func (cp *conflictPlan) upsert(ec *execCtx, t *catalog.Table, checks []check, ro
 		return nil, err
 	}
 	key := t.EncodeKey(row)
+	if ix := t.IndexByName(violated); ix != nil {
+		// The conflicting row is the one the unique entry points at.
+		ikey, _, _ := t.EncodeIndexEntry(ix, row)
+		pk, found, err := ec.tx.GetForUpdate(ec.ctx, ikey)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			return nil, pgerror.New(pgerror.CodeInternalError, "conflicting index entry vanished")
+		}
+		key = append(t.IndexPrefix(), pk...)
+	}
 	if cp.doNothing {
 		return nil, nil
 	}
@@ -132,6 +166,9 @@ func (cp *conflictPlan) upsert(ec *execCtx, t *catalog.Table, checks []check, ro
 		return nil, err
 	}
 	newKey := t.EncodeKey(nr)
+	if err := delIndexEntries(ec, t, existing, nr); err != nil {
+		return nil, err
+	}
 	if string(newKey) != string(key) {
 		if err := ec.tx.Delete(ec.ctx, key); err != nil {
 			return nil, err
@@ -145,6 +182,9 @@ func (cp *conflictPlan) upsert(ec *execCtx, t *catalog.Table, checks []check, ro
 			return nil, err
 		}
 		if err := ec.tx.Put(ec.ctx, key, v); err != nil {
+			return nil, err
+		}
+		if err := putIndexEntries(ec, t, nr, existing); err != nil {
 			return nil, err
 		}
 	}

@@ -42,6 +42,7 @@ func (p *planner) planCreateTable(n *ast.CreateTableStmt) (plan, error) {
 		name, column string
 	}
 	var colChecks []pendingCheck
+	var uniques []pendingUnique
 	pkSet := false
 	setPK := func(cols []int) error {
 		if pkSet {
@@ -78,7 +79,7 @@ func (p *planner) planCreateTable(n *ast.CreateTableStmt) (plan, error) {
 				}
 				c.Default = def
 			case ast.ColumnOptionUniqKey:
-				return nil, pgerror.Unsupported("UNIQUE constraints")
+				uniques = append(uniques, pendingUnique{cols: []*ast.IndexPartSpecification{{Column: cd.Name}}})
 			case ast.ColumnOptionCheck:
 				colChecks = append(colChecks, pendingCheck{e: o.Expr, column: name})
 			case ast.ColumnOptionReference:
@@ -115,7 +116,7 @@ func (p *planner) planCreateTable(n *ast.CreateTableStmt) (plan, error) {
 				return nil, err
 			}
 		case ast.ConstraintUniq, ast.ConstraintUniqKey, ast.ConstraintUniqIndex:
-			return nil, pgerror.Unsupported("UNIQUE constraints")
+			uniques = append(uniques, pendingUnique{name: con.Name, cols: con.Keys})
 		case ast.ConstraintForeignKey:
 			return nil, pgerror.Unsupported("foreign keys")
 		case ast.ConstraintCheck:
@@ -145,6 +146,9 @@ func (p *planner) planCreateTable(n *ast.CreateTableStmt) (plan, error) {
 			return err
 		}
 		t.ParentID = db.ID
+		if err := addUniqueIndexes(ec, t, uniques); err != nil {
+			return err
+		}
 		if ifNotExists {
 			old, err := catalog.LookupTable(ec.ctx, ec.tx, db.ID, t.Name)
 			if err != nil {
@@ -280,8 +284,7 @@ func (p *planner) planTruncate(n *ast.TruncateTableStmt) (plan, error) {
 		return nil, err
 	}
 	return &ddlPlan{run: func(ec *execCtx, w ResultWriter) error {
-		start := t.IndexPrefix()
-		if _, err := ec.tx.DeleteRange(ec.ctx, start, rowenc.PrefixEnd(start)); err != nil {
+		if err := catalog.TruncateTable(ec.ctx, ec.tx, t); err != nil {
 			return err
 		}
 		return w.Complete("TRUNCATE TABLE")

@@ -95,6 +95,7 @@ func (up *updatePlan) exec(ec *execCtx, w ResultWriter) error {
 	// Compute every new row before writing any (no Halloween problem).
 	type change struct {
 		oldKey []byte
+		old    []rowenc.Value
 		row    []rowenc.Value
 		moved  bool
 	}
@@ -111,10 +112,15 @@ func (up *updatePlan) exec(ec *execCtx, w ResultWriter) error {
 		if err := checkRow(ec, t, up.checks, nr); err != nil {
 			return err
 		}
-		changes[k] = change{oldKey: r.key, row: nr, moved: string(t.EncodeKey(nr)) != string(r.key)}
+		changes[k] = change{oldKey: r.key, old: r.row, row: nr, moved: string(t.EncodeKey(nr)) != string(r.key)}
 	}
 	// Rows whose key changes are deleted first, then inserted, so that
-	// keys may swap among the updated rows.
+	// keys may swap among the updated rows; index entries likewise.
+	for _, c := range changes {
+		if err := delIndexEntries(ec, t, c.old, c.row); err != nil {
+			return err
+		}
+	}
 	for _, c := range changes {
 		if c.moved {
 			if err := ec.tx.Delete(ec.ctx, c.oldKey); err != nil {
@@ -134,6 +140,9 @@ func (up *updatePlan) exec(ec *execCtx, w ResultWriter) error {
 			return err
 		}
 		if err := ec.tx.Put(ec.ctx, c.oldKey, val); err != nil {
+			return err
+		}
+		if err := putIndexEntries(ec, t, c.row, c.old); err != nil {
 			return err
 		}
 	}
@@ -185,6 +194,9 @@ func (dp *deletePlan) exec(ec *execCtx, w ResultWriter) error {
 	}
 	for _, r := range rows {
 		if err := ec.tx.Delete(ec.ctx, r.key); err != nil {
+			return err
+		}
+		if err := delIndexEntries(ec, dp.scan.table, r.row, nil); err != nil {
 			return err
 		}
 		if err := dp.ret.add(ec, r.row); err != nil {

@@ -199,15 +199,27 @@ func insertRow(ec *execCtx, t *catalog.Table, checks []check, row []rowenc.Value
 		if err != nil {
 			return err
 		}
-		err = ec.tx.Insert(ec.ctx, t.EncodeKey(row), val)
+		key := t.EncodeKey(row)
+		err = ec.tx.Insert(ec.ctx, key, val)
 		if errors.Is(err, txn.ErrKeyExists) {
 			if rid := t.ColumnIndex(catalog.RowIDColumn); rid >= 0 && t.Columns[rid].Hidden && attempt < 10 {
 				continue
 			}
-			return pgerror.New(pgerror.CodeUniqueViolation, "duplicate key value violates unique constraint %q", t.PKName()).
-				WithDetail("%s", t.KeyDetail(row))
+			return uniqueViolation(t.PKName(), t.KeyDetail(row))
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		if err := putIndexEntries(ec, t, row, nil); err != nil {
+			// Undo the row, so that ON CONFLICT finds the table as it was.
+			if violatedConstraint(err) != "" {
+				if derr := ec.tx.Delete(ec.ctx, key); derr != nil {
+					return derr
+				}
+			}
+			return err
+		}
+		return nil
 	}
 }
 

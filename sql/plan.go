@@ -100,6 +100,10 @@ func (p *planner) planStmt(n ast.StmtNode) (plan, error) {
 		return p.planTruncate(n)
 	case *ast.AlterTableStmt:
 		return p.planAlterTable(n)
+	case *ast.CreateIndexStmt:
+		return p.planCreateIndex(n)
+	case *ast.DropIndexStmt:
+		return p.planDropIndex(n)
 	}
 	return nil, pgerror.Unsupported(stmtName(n))
 }
@@ -108,8 +112,6 @@ func stmtName(n ast.StmtNode) string {
 	switch n.(type) {
 	case *ast.SetOprStmt:
 		return "UNION, INTERSECT and EXCEPT"
-	case *ast.CreateIndexStmt:
-		return "CREATE INDEX"
 	case *ast.CreateViewStmt:
 		return "CREATE VIEW"
 	case *ast.UseStmt:

@@ -24,6 +24,11 @@ type scanPlan struct {
 	lo, hi       expr
 	loInc, hiInc bool
 	forUpdate    bool
+	// index is the secondary index to scan instead, with its constraints
+	// (indexscan.go); nil when the primary key is used.
+	index     *catalog.Index
+	ispan     span
+	indexOnly bool
 }
 
 func (sp *scanPlan) kind() string {
@@ -38,6 +43,9 @@ func (sp *scanPlan) kind() string {
 
 func (sp *scanPlan) describe() string {
 	t := sp.table
+	if sp.index != nil {
+		return sp.describeIndex()
+	}
 	if sp.kind() == "full scan" {
 		if sp.forUpdate {
 			return fmt.Sprintf("full scan on %s for update", t.Name)
@@ -139,6 +147,9 @@ func newScanPlan(t *catalog.Table, alias string, off int, filter expr, forUpdate
 		}
 		break
 	}
+	if len(sp.eq) == 0 && sp.lo == nil && sp.hi == nil {
+		sp.chooseIndex(conj, keyCond)
+	}
 	return sp
 }
 
@@ -177,6 +188,9 @@ type scannedRow struct {
 
 func (sp *scanPlan) rows(ec *execCtx) ([]scannedRow, error) {
 	t := sp.table
+	if sp.index != nil {
+		return sp.indexRows(ec)
+	}
 	prefix := t.IndexPrefix()
 	for i, e := range sp.eq {
 		v, ok, err := sp.keyValue(ec, e, t.PrimaryKey[i])

@@ -85,6 +85,7 @@ func (p *planner) planSelect(n *ast.SelectStmt) (plan, error) {
 	}
 	if t != nil {
 		sp.scan = newScanPlan(t, alias, 0, sp.filter, forUpdate)
+		sp.scan.coverOnly(selectColumns(n))
 	} else if len(steps) > 1 {
 		if sp.join, err = p.planJoin(steps, sp.filter, forUpdate); err != nil {
 			return nil, err

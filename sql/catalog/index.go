@@ -28,6 +28,9 @@ type Index struct {
 	ColumnIDs []rowenc.ColumnID `json:"column_ids"`
 	// Desc[j] says column j is stored descending; nil means all ascending.
 	Desc []bool `json:"desc,omitempty"`
+	// Constraint says the index backs a UNIQUE constraint declared in
+	// CREATE TABLE: DROP INDEX refuses it, as PostgreSQL does.
+	Constraint bool `json:"constraint,omitempty"`
 
 	cols []int // positions in Table.Columns of ColumnIDs, set by init
 }

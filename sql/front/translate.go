@@ -131,6 +131,10 @@ func translateStmt(toks []token) (Statement, error) {
 		err = t.createTable(toks)
 	case first.is("alter") && len(toks) > 1 && toks[1].is("table"):
 		err = t.alterTable(toks)
+	case first.is("create") && isCreateIndex(toks):
+		err = t.createIndex(toks)
+	case first.is("drop") && len(toks) > 1 && toks[1].is("index"):
+		err = t.dropIndex(toks)
 	case first.kind == tokIdent && refusedStatements[first.text]:
 		err = pgerror.Unsupported(strings.ToUpper(first.text) + " statements")
 	case first.is("insert") || first.is("update") || first.is("delete"):

@@ -1,0 +1,242 @@
+package sql
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/meridiandb/meridian/sql/rowenc"
+	"github.com/meridiandb/meridian/txn"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
+)
+
+// Index scans. newScanPlan prefers the primary key; when the filter pins
+// none of its columns, chooseIndex picks the secondary index whose leading
+// columns the filter constrains best (longest equality prefix, then a
+// range on the next column; a unique index fully pinned wins). The scan
+// reads the index span and then, per entry, the row from the primary
+// index (an index join), unless every column the statement reads is an
+// indexed or primary key column (index-only).
+
+// keyCondFunc returns the constant side and operator of a comparison of
+// column ci with a constant, with the column on the left.
+type keyCondFunc func(c *cmpExpr, ci int) (expr, opcode.Op, bool)
+
+// span is what a filter says about a list of key columns: values for the
+// first len(eq), and bounds on the next one.
+type span struct {
+	eq           []expr
+	lo, hi       expr
+	loInc, hiInc bool
+}
+
+func constrain(cols []int, conj []*cmpExpr, keyCond keyCondFunc) span {
+	var s span
+	for _, ci := range cols {
+		var found expr
+		for _, c := range conj {
+			if v, op, ok := keyCond(c, ci); ok && op == opcode.EQ {
+				found = v
+				break
+			}
+		}
+		if found != nil {
+			s.eq = append(s.eq, found)
+			continue
+		}
+		for _, c := range conj {
+			v, op, ok := keyCond(c, ci)
+			if !ok {
+				continue
+			}
+			switch op {
+			case opcode.GT, opcode.GE:
+				if s.lo == nil {
+					s.lo, s.loInc = v, op == opcode.GE
+				}
+			case opcode.LT, opcode.LE:
+				if s.hi == nil {
+					s.hi, s.hiInc = v, op == opcode.LE
+				}
+			}
+		}
+		break
+	}
+	return s
+}
+
+// chooseIndex sets sp.index when a secondary index is constrained.
+func (sp *scanPlan) chooseIndex(conj []*cmpExpr, keyCond keyCondFunc) {
+	t := sp.table
+	best, bestScore := -1, 0
+	for k := range t.Indexes {
+		ix := &t.Indexes[k]
+		s := constrain(ix.Cols(), conj, keyCond)
+		score := 4 * len(s.eq)
+		if s.lo != nil || s.hi != nil {
+			score += 2
+		}
+		if ix.Unique && len(s.eq) == len(ix.Cols()) {
+			score++
+		}
+		if score > bestScore {
+			best, bestScore = k, score
+			sp.ispan = s
+		}
+	}
+	if best >= 0 {
+		sp.index = &t.Indexes[best]
+	}
+}
+
+// coverOnly makes an index scan index-only when every column of the table
+// the statement names (by name, wherever in the statement) is an indexed
+// or primary key column; star is true when it selects *.
+func (sp *scanPlan) coverOnly(names map[string]bool, star bool) {
+	if sp == nil || sp.index == nil || star {
+		return
+	}
+	t := sp.table
+	covered := map[int]bool{}
+	for _, i := range t.PrimaryKey {
+		covered[i] = true
+	}
+	for _, i := range sp.index.Cols() {
+		covered[i] = true
+	}
+	for name := range names {
+		if i := t.ColumnIndex(name); i >= 0 && !covered[i] {
+			return
+		}
+	}
+	sp.indexOnly = true
+}
+
+// selectColumns returns the column names a SELECT mentions anywhere, and
+// whether it has a * (which reads every column).
+func selectColumns(n *ast.SelectStmt) (map[string]bool, bool) {
+	v := &columnRenamer{}
+	n.Accept(v)
+	star := false
+	if n.Fields != nil {
+		for _, f := range n.Fields.Fields {
+			star = star || f.WildCard != nil
+		}
+	}
+	return v.seen, star
+}
+
+func (sp *scanPlan) describeIndex() string {
+	t, ix := sp.table, sp.index
+	var conds []string
+	for j := range sp.ispan.eq {
+		conds = append(conds, t.Columns[ix.Cols()[j]].Name+" = ?")
+	}
+	if sp.ispan.lo != nil || sp.ispan.hi != nil {
+		c := t.Columns[ix.Cols()[len(sp.ispan.eq)]].Name
+		if sp.ispan.lo != nil {
+			conds = append(conds, c+map[bool]string{true: " >= ?", false: " > ?"}[sp.ispan.loInc])
+		}
+		if sp.ispan.hi != nil {
+			conds = append(conds, c+map[bool]string{true: " <= ?", false: " < ?"}[sp.ispan.hiInc])
+		}
+	}
+	kind := "index scan"
+	if sp.indexOnly {
+		kind = "index-only scan"
+	}
+	lock := ""
+	if sp.forUpdate {
+		lock = " for update"
+	}
+	return fmt.Sprintf("%s on %s using %s (%s)%s", kind, t.Name, ix.Name, strings.Join(conds, " AND "), lock)
+}
+
+// indexRows reads the rows an index scan finds.
+func (sp *scanPlan) indexRows(ec *execCtx) ([]scannedRow, error) {
+	t, ix, s := sp.table, sp.index, sp.ispan
+	cols := ix.Cols()
+	prefix := t.IndexPrefixOf(ix)
+	for j, e := range s.eq {
+		v, ok, err := sp.keyValue(ec, e, cols[j])
+		if err != nil || !ok {
+			return nil, err
+		}
+		prefix = rowenc.AppendKey(prefix, v, ix.Dir(j))
+	}
+	start, end := prefix, rowenc.PrefixEnd(prefix)
+	if s.lo != nil || s.hi != nil {
+		j := len(s.eq)
+		dir := ix.Dir(j)
+		// bound returns the key of prefix+v, or the end of its span.
+		bound := func(e expr, after bool) ([]byte, bool, error) {
+			v, ok, err := sp.keyValue(ec, e, cols[j])
+			if err != nil || !ok {
+				return nil, false, err
+			}
+			k := rowenc.AppendKey(append([]byte(nil), prefix...), v, dir)
+			if after {
+				k = rowenc.PrefixEnd(k)
+			}
+			return k, true, nil
+		}
+		desc := dir == rowenc.Descending
+		if s.lo != nil {
+			// col > v: ascending starts after v; descending ends before v.
+			k, ok, err := bound(s.lo, s.loInc == desc)
+			if err != nil || !ok {
+				return nil, err
+			}
+			if desc {
+				end = k
+			} else {
+				start = k
+			}
+		}
+		if s.hi != nil {
+			k, ok, err := bound(s.hi, s.hiInc != desc)
+			if err != nil || !ok {
+				return nil, err
+			}
+			if desc {
+				start = k
+			} else {
+				end = k
+			}
+		}
+		if string(start) >= string(end) {
+			return nil, nil
+		}
+	}
+	kvs, err := ec.tx.Scan(ec.ctx, start, end, txn.ScanOptions{ForUpdate: sp.forUpdate})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]scannedRow, 0, len(kvs))
+	for _, kv := range kvs {
+		row := make([]rowenc.Value, len(t.Columns))
+		if err := t.DecodeIndexEntry(ix, kv.Key, kv.Value, row); err != nil {
+			return nil, err
+		}
+		key := t.EncodeKey(row)
+		if !sp.indexOnly {
+			get := ec.tx.Get
+			if sp.forUpdate {
+				get = ec.tx.GetForUpdate
+			}
+			val, found, err := get(ec.ctx, key)
+			if err != nil {
+				return nil, err
+			}
+			if !found {
+				return nil, fmt.Errorf("%w: index %s entry without a row", rowenc.ErrCorrupt, ix.Name)
+			}
+			if err := t.Decode(key, val, row); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, scannedRow{key: key, row: row})
+	}
+	return out, nil
+}
+
