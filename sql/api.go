@@ -107,3 +107,29 @@ type ResultWriter interface {
 	// application_name, integer_datetimes, standard_conforming_strings, ...).
 	ParameterStatus(name, value string) error
 }
+
+// Copier is implemented by a ResultWriter that can carry COPY's
+// sub-protocol (the pgwire writers do). COPY ... FROM STDIN / TO STDOUT is
+// refused with 0A000 when the writer is not a Copier (the embedded driver).
+// For COPY FROM the engine calls CopyIn, reads the source to its end or to
+// an error, then Complete("COPY n") or returns the error; for COPY TO it
+// calls CopyOut, CopyData per row, then Complete("COPY n").
+type Copier interface {
+	// CopyIn tells the client to start sending ncols columns of data, in
+	// text (csv false) or CSV format (CopyInResponse).
+	CopyIn(csv bool, ncols int) (CopySource, error)
+	// CopyOut tells the client data follows (CopyOutResponse).
+	CopyOut(csv bool, ncols int) error
+	// CopyData sends one chunk of COPY TO data (a CopyData message).
+	CopyData(data []byte) error
+}
+
+// CopySource is the client's COPY FROM STDIN data.
+type CopySource interface {
+	// Next returns the next chunk of data (valid until the next call),
+	// io.EOF once the client ended the data (CopyDone), or an error: 57014
+	// when the client gave up (CopyFail), 08P01 for a message other than
+	// CopyData/CopyDone/CopyFail/Flush/Sync. After Next returned an error or
+	// io.EOF it must not be called again.
+	Next() ([]byte, error)
+}

@@ -81,6 +81,8 @@ func (p *planner) funcCall(e *ast.FuncCallExpr, hint types.T, sc *scope) (expr, 
 			return x, nil
 		}
 		return &castExpr{e: x, to: to, explicit: true}, nil
+	case front.SeqFuncPrefix + "nextval", front.SeqFuncPrefix + "currval", front.SeqFuncPrefix + "setval", front.SeqFuncPrefix + "lastval", "pg_get_serial_sequence":
+		return p.seqFunc(strings.TrimPrefix(name, front.SeqFuncPrefix), e, sc)
 	case front.DefaultFunc:
 		return nil, pgerror.New(pgerror.CodeSyntaxError, "DEFAULT is not allowed in this context")
 	case "version":

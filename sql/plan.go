@@ -83,9 +83,15 @@ func (p *planner) planStmt(n ast.StmtNode) (plan, error) {
 	case *ast.DeleteStmt:
 		return p.planDelete(n)
 	case *ast.CreateTableStmt:
-		return p.planCreateTable(n)
+		pl, err := p.planCreateTable(n)
+		return p.withSerials(n, pl, err)
 	case *ast.DropTableStmt:
-		return p.planDropTable(n)
+		pl, err := p.planDropTable(n)
+		return p.withOwnedDrop(n, pl, err)
+	case *ast.CreateSequenceStmt:
+		return p.planCreateSequence(n)
+	case *ast.DropSequenceStmt:
+		return p.planDropSequence(n)
 	case *ast.CreateDatabaseStmt:
 		return p.planCreateDatabase(n)
 	case *ast.DropDatabaseStmt:
@@ -100,6 +106,8 @@ func (p *planner) planStmt(n ast.StmtNode) (plan, error) {
 		return p.planTruncate(n)
 	case *ast.AlterTableStmt:
 		return p.planAlterTable(n)
+	case front.Special:
+		return p.planSpecial(n)
 	case *ast.CreateIndexStmt:
 		return p.planCreateIndex(n)
 	case *ast.DropIndexStmt:

@@ -315,7 +315,7 @@ func exprName(e ast.ExprNode) string {
 		case "trim":
 			return "btrim"
 		}
-		return e.FnName.L
+		return front.UnprefixSeqFunc(e.FnName.L)
 	case *ast.AggregateFuncExpr:
 		return e.F
 	case *ast.CaseExpr:

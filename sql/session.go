@@ -63,6 +63,7 @@ func (s *session) Parameters() map[string]string {
 
 // Close implements Session.
 func (s *session) Close(ctx context.Context) error {
+	forgetSessionSeqs(s)
 	if s.tx != nil {
 		_ = s.tx.Rollback(ctx)
 		s.tx = nil
@@ -104,7 +105,7 @@ func (s *session) ExecSimple(ctx context.Context, query string, w ResultWriter) 
 		return w.EmptyQuery()
 	}
 	for i := 0; i < len(stmts); {
-		if s.state != stateIdle || controlOf(stmts[i].AST) != notControl {
+		if s.state != stateIdle || controlOf(stmts[i].AST) != notControl || isStreamed(stmts[i].AST) {
 			if err := s.execOne(ctx, &stmts[i], nil, nil, w); err != nil {
 				return err
 			}
@@ -114,7 +115,7 @@ func (s *session) ExecSimple(ctx context.Context, query string, w ResultWriter) 
 		// Outside a transaction block, the statements up to the next
 		// transaction control statement form one implicit transaction.
 		j := i
-		for j < len(stmts) && controlOf(stmts[j].AST) == notControl {
+		for j < len(stmts) && controlOf(stmts[j].AST) == notControl && !isStreamed(stmts[j].AST) {
 			j++
 		}
 		if err := s.execImplicit(ctx, stmts[i:j], nil, nil, w); err != nil {
@@ -227,6 +228,9 @@ func (s *session) fail(ctx context.Context, err error) error {
 // retryable conflicts. Results are buffered until the outcome is known, so
 // a retried attempt leaves no trace.
 func (s *session) execImplicit(ctx context.Context, stmts []front.Parsed, ptypes []types.T, params []rowenc.Value, w ResultWriter) error {
+	if len(stmts) == 1 && isStreamed(stmts[0].AST) {
+		return s.execUnbuffered(ctx, &stmts[0], ptypes, params, w)
+	}
 	// Queries that only read run as read-only transactions: a snapshot,
 	// without locks.
 	opts := txn.Options{ReadOnly: true}

@@ -31,6 +31,10 @@ type Parsed struct {
 	OnConflict *OnConflict
 	// Translated is the text the TiDB parser read.
 	Translated string
+	// Serials are CREATE TABLE's SERIAL columns (see Serial).
+	Serials []Serial
+	// Notices are NOTICE messages to send when the statement runs.
+	Notices []string
 }
 
 // OnConflict is a parsed ON CONFLICT clause. In Set and Where, the
@@ -81,6 +85,10 @@ func (p *Parser) Parse(sql string) (_ []Parsed, err error) {
 	}
 	out := make([]Parsed, 0, len(stmts))
 	for _, st := range stmts {
+		if st.Special != nil {
+			out = append(out, Parsed{AST: st.Special})
+			continue
+		}
 		nodes, _, err := p.p.Parse(st.SQL, "", "")
 		if err != nil {
 			return nil, syntaxAt(err, st, sql)
@@ -89,7 +97,7 @@ func (p *Parser) Parse(sql string) (_ []Parsed, err error) {
 			return nil, pgerror.New(pgerror.CodeSyntaxError, "syntax error: expected one statement")
 		}
 		markers := collectMarkers(nodes[0])
-		parsed := Parsed{AST: nodes[0], Params: st.Params, NumParams: st.NumParams, Translated: st.SQL}
+		parsed := Parsed{AST: nodes[0], Params: st.Params, NumParams: st.NumParams, Translated: st.SQL, Serials: st.Serials, Notices: st.Notices}
 		if cc := st.OnConflict; cc != nil {
 			oc := &OnConflict{Target: cc.Target, Constraint: cc.Constraint, DoNothing: cc.DoNothing}
 			if !cc.DoNothing {

@@ -321,6 +321,9 @@ func (t *translator) createTable(toks []token) error {
 	if err := t.general(toks[:open+1]); err != nil {
 		return err
 	}
+	if open > 0 && (toks[open-1].kind == tokIdent || toks[open-1].kind == tokQIdent) {
+		t.table = toks[open-1].text
+	}
 	i = open + 1
 	for {
 		// One element: toks[i:end], end at ',' or ')' at depth 0.
@@ -348,7 +351,28 @@ func (t *translator) createTable(toks []token) error {
 		}
 		t.emit(toks[end])
 		if toks[end].text == ")" {
-			return t.general(toks[end+1:])
+			rest := toks[end+1:]
+			if len(rest) >= 2 && rest[0].is("with") && rest[1].kind == tokOp && rest[1].text == "(" {
+				// Storage parameters (fillfactor, ...) mean nothing to
+				// Meridian's storage: accepted and ignored.
+				k, depth := 1, 0
+				for ; k < len(rest); k++ {
+					if rest[k].kind == tokOp && rest[k].text == "(" {
+						depth++
+					} else if rest[k].kind == tokOp && rest[k].text == ")" {
+						depth--
+						if depth == 0 {
+							break
+						}
+					}
+				}
+				if k >= len(rest) {
+					return syntaxErr(lastPos(toks), "syntax error at end of input")
+				}
+				t.notices = append(t.notices, "storage parameters are ignored")
+				rest = rest[k+1:]
+			}
+			return t.general(rest)
 		}
 		i = end + 1
 	}
@@ -370,6 +394,20 @@ func (t *translator) tableElement(el []token) error {
 	// The column name is quoted so that words MySQL reserves but
 	// PostgreSQL does not (by, key, status, ...) stay names.
 	t.quotedIdent(el[0].text)
+	if len(el) > 1 {
+		if typName, maxVal, ok := serialType(el[1]); ok {
+			seq := t.table + "_" + el[0].text + "_seq"
+			t.serials = append(t.serials, Serial{Column: el[0].text, Sequence: seq, Max: maxVal})
+			t.raw(typName + " not null default")
+			t.op("(")
+			t.raw(SeqFuncPrefix + "nextval")
+			t.op("(")
+			t.str(seq)
+			t.op(")")
+			t.op(")")
+			return t.general(el[2:])
+		}
+	}
 	typ, i, err := parseType(el, 1)
 	if err != nil {
 		return err

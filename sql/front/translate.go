@@ -22,6 +22,12 @@ type Statement struct {
 	// OnConflict is INSERT's ON CONFLICT clause, or nil; its ? markers
 	// follow SQL's in Params.
 	OnConflict *ConflictClause
+	// Special is a statement the front parsed itself (SQL is empty), or nil.
+	Special Special
+	// Serials are CREATE TABLE's SERIAL columns.
+	Serials []Serial
+	// Notices are NOTICE messages for the client (options ignored).
+	Notices []string
 	// spans map byte offsets of SQL back to the input, for error positions.
 	spans, retSpans []span
 }
@@ -61,6 +67,10 @@ type translator struct {
 	out    []token
 	params []int
 	maxN   int
+	// CREATE TABLE: the table's name, its SERIAL columns, notices.
+	table   string
+	serials []Serial
+	notices []string
 }
 
 func (t *translator) emit(tok token) { t.out = append(t.out, tok) }
@@ -105,10 +115,16 @@ func (t *translator) render() Statement {
 			t.maxN = max(t.maxN, tok.num)
 		}
 	}
-	return Statement{SQL: b.String(), Params: t.params, NumParams: t.maxN, spans: spans}
+	return Statement{SQL: b.String(), Params: t.params, NumParams: t.maxN, spans: spans, Serials: t.serials, Notices: t.notices}
 }
 
 func translateStmt(toks []token) (Statement, error) {
+	if sp, ok, err := special(toks); ok {
+		if err != nil {
+			return Statement{}, err
+		}
+		return Statement{Special: sp}, nil
+	}
 	t := &translator{}
 	var err error
 	first := toks[0]
@@ -262,6 +278,11 @@ func (t *translator) general(toks []token) error {
 			t.str(TypeName(typ))
 			t.op(")")
 			i = j - 1
+		case tok.kind == tokIdent && SeqFuncs[tok.text] && i+1 < len(toks) && toks[i+1].kind == tokOp && toks[i+1].text == "(":
+			// The TiDB grammar reads nextval(t) and friends as its own
+			// sequence syntax; PostgreSQL's take a text argument.
+			tok.text = SeqFuncPrefix + tok.text
+			t.emit(tok)
 		case tok.kind == tokOp && (tok.text == "[" || tok.text == "]"):
 			return pgerror.Unsupported("arrays and subscripts")
 		case tok.is("returning"):

@@ -50,6 +50,12 @@ type conn struct {
 	// writeErr is the first error writing to the client; once set, the
 	// connection is finished.
 	writeErr error
+	// readErr is a read error met inside COPY FROM; once set, the
+	// connection is finished.
+	readErr error
+	// copyingOut is set between CopyOutResponse and the CopyDone that
+	// precedes the COPY's CommandComplete (an error ends copy-out mode too).
+	copyingOut bool
 
 	mu struct {
 		sync.Mutex
@@ -177,6 +183,10 @@ func (c *conn) run() {
 			return
 		}
 		if !c.handle(msg) {
+			return
+		}
+		if c.readErr != nil {
+			c.readFailed(c.readErr)
 			return
 		}
 		if c.writeErr != nil {
@@ -329,6 +339,7 @@ func errorResponse(e *pgerror.Error) *pgproto3.ErrorResponse {
 
 // sendError reports a statement's error; the connection goes on.
 func (c *conn) sendError(err error) {
+	c.copyingOut = false
 	e := pgerror.Flatten(err)
 	if e.Code == pgerror.CodeInternalError {
 		c.log.Warn("pgwire: internal error", "err", err)

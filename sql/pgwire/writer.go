@@ -47,6 +47,7 @@ func (w *simpleWriter) Row(row []rowenc.Value) error {
 }
 
 func (w *simpleWriter) Complete(tag string) error {
+	w.c.endCopyOut()
 	w.types = w.types[:0]
 	w.c.send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
 	return w.c.writeErr
@@ -113,6 +114,7 @@ func (w *portalWriter) Row(row []rowenc.Value) error {
 func (w *portalWriter) Complete(tag string) error {
 	w.p.tag = tag
 	if w.stream {
+		w.c.endCopyOut()
 		w.c.send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
 	}
 	return w.c.writeErr

@@ -1,0 +1,699 @@
+package sql
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"sync"
+
+	"github.com/meridiandb/meridian/sql/catalog"
+	"github.com/meridiandb/meridian/sql/front"
+	"github.com/meridiandb/meridian/sql/pgerror"
+	"github.com/meridiandb/meridian/sql/rowenc"
+	"github.com/meridiandb/meridian/sql/types"
+	"github.com/meridiandb/meridian/txn"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+)
+
+// Sequences (CREATE/DROP SEQUENCE, nextval/currval/setval/lastval, SERIAL).
+//
+// nextval is not transactional, as in PostgreSQL: it reserves values in a
+// transaction of its own that commits at once, so a rolled-back statement
+// does not give its value back and concurrent callers never wait on each
+// other's transactions. The reservation advances the sequence's value key
+// (catalog.SequenceValueKey) by Cache increments; this node hands the
+// block out from memory (seqCache) until it is used up. Values therefore
+// stay unique across nodes — each block is reserved in the store — but, as
+// with PostgreSQL's CACHE, they are not handed out in order across nodes
+// (or sessions, for Cache > 1), and an unused block is lost when the node
+// stops. A sequence created by the current, uncommitted transaction is
+// invisible to a separate transaction; then the reservation happens in the
+// statement's transaction instead (and is rolled back with it).
+
+const (
+	codeObjectNotInPrerequisiteState = "55000"
+	codeSequenceGeneratorLimit       = "2200H"
+)
+
+// seqCache is a node's reserved blocks of sequence values.
+type seqCache struct {
+	mu     sync.Mutex
+	blocks map[catalog.ID]*seqBlock
+}
+
+// seqBlock is a reserved run of values: next, next+inc, ... up to last
+// (inclusive; beyond it when the increment is negative).
+type seqBlock struct {
+	next, last int64
+}
+
+func (c *seqCache) take(s *catalog.Sequence) (int64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b := c.blocks[s.ID]
+	if b == nil {
+		return 0, false
+	}
+	v := b.next
+	if s.Increment > 0 && v > b.last || s.Increment < 0 && v < b.last {
+		delete(c.blocks, s.ID)
+		return 0, false
+	}
+	b.next += s.Increment
+	return v, true
+}
+
+func (c *seqCache) put(id catalog.ID, b *seqBlock) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.blocks == nil {
+		c.blocks = map[catalog.ID]*seqBlock{}
+	}
+	c.blocks[id] = b
+}
+
+func (c *seqCache) forget(id catalog.ID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.blocks, id)
+}
+
+// nodeSeqs holds each Server's cache (keyed by the Server, so that the
+// shared Server struct needs no field for it).
+var nodeSeqs sync.Map // *Server -> *seqCache
+
+func (s *Server) seqCache() *seqCache {
+	if c, ok := nodeSeqs.Load(s); ok {
+		return c.(*seqCache)
+	}
+	c, _ := nodeSeqs.LoadOrStore(s, &seqCache{})
+	return c.(*seqCache)
+}
+
+// sessionSeqs is a session's currval/lastval state.
+type sessionSeqs struct {
+	last    map[string]int64
+	lastval *int64
+}
+
+var sessionSeqState sync.Map // *session -> *sessionSeqs
+
+func (s *session) seqs() *sessionSeqs {
+	if v, ok := sessionSeqState.Load(s); ok {
+		return v.(*sessionSeqs)
+	}
+	v, _ := sessionSeqState.LoadOrStore(s, &sessionSeqs{last: map[string]int64{}})
+	return v.(*sessionSeqs)
+}
+
+// forgetSessionSeqs drops a closed session's state.
+func forgetSessionSeqs(s *session) { sessionSeqState.Delete(s) }
+
+// parseSeqName reads a sequence name as nextval's text argument spells it:
+// [public.]name, unquoted parts folded to lower case.
+func parseSeqName(arg string) (string, error) {
+	parts := splitQualified(arg)
+	switch len(parts) {
+	case 1:
+		return parts[0], nil
+	case 2:
+		if parts[0] != "public" {
+			return "", pgerror.New(pgerror.CodeInvalidSchemaName, "schema %q does not exist", parts[0])
+		}
+		return parts[1], nil
+	}
+	return "", pgerror.New(pgerror.CodeInvalidParameterValue, "improper relation name (too many dotted names): %s", arg)
+}
+
+func splitQualified(s string) []string {
+	var parts []string
+	var cur strings.Builder
+	inQuote := false
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case ch == '"' && inQuote && i+1 < len(s) && s[i+1] == '"':
+			cur.WriteByte('"')
+			i++
+		case ch == '"':
+			inQuote = !inQuote
+		case ch == '.' && !inQuote:
+			parts = append(parts, cur.String())
+			cur.Reset()
+		case !inQuote:
+			cur.WriteString(strings.ToLower(string(ch)))
+		default:
+			cur.WriteByte(ch)
+		}
+	}
+	return append(parts, cur.String())
+}
+
+// lookupSeq finds a sequence by the name a function argument gives.
+func (ec *execCtx) lookupSeq(arg string) (*catalog.Sequence, error) {
+	name, err := parseSeqName(arg)
+	if err != nil {
+		return nil, err
+	}
+	db, err := catalog.LookupDatabase(ec.ctx, ec.tx, ec.s.dbName)
+	if err != nil {
+		return nil, err
+	}
+	if db == nil {
+		return nil, pgerror.New(pgerror.CodeInvalidCatalogName, "database %q does not exist", ec.s.dbName)
+	}
+	seq, err := catalog.LookupSequence(ec.ctx, ec.tx, db.ID, name)
+	if err != nil {
+		return nil, err
+	}
+	if seq == nil {
+		return nil, pgerror.New(pgerror.CodeUndefinedTable, "relation %q does not exist", name)
+	}
+	return seq, nil
+}
+
+// reserve takes the next block of values of seq in tx: it returns the
+// block's first and last values.
+func reserve(ctx context.Context, tx txn.Txn, seq *catalog.Sequence) (seqBlock, error) {
+	last, found, err := catalog.ReadSequenceValue(ctx, tx, seq, true)
+	if err != nil {
+		return seqBlock{}, err
+	}
+	first := seq.Start
+	if found {
+		first, err = stepSeq(seq, last)
+		if err != nil {
+			return seqBlock{}, err
+		}
+	}
+	cache := max(seq.Cache, 1)
+	end := first
+	// The block's last value, clamped to the bound.
+	span := float64(seq.Increment) * float64(cache-1)
+	switch {
+	case seq.Increment > 0 && float64(first)+span > float64(seq.Max):
+		end = first + (seq.Max-first)/seq.Increment*seq.Increment
+	case seq.Increment < 0 && float64(first)+span < float64(seq.Min):
+		end = first - (first-seq.Min)/(-seq.Increment)*(-seq.Increment)
+	default:
+		end = first + seq.Increment*(cache-1)
+	}
+	if err := catalog.WriteSequenceValue(ctx, tx, seq, end); err != nil {
+		return seqBlock{}, err
+	}
+	return seqBlock{next: first, last: end}, nil
+}
+
+// stepSeq returns the value after last, wrapping when the sequence cycles.
+func stepSeq(seq *catalog.Sequence, last int64) (int64, error) {
+	next := last + seq.Increment
+	overflow := seq.Increment > 0 && (next < last || next > seq.Max) || seq.Increment < 0 && (next > last || next < seq.Min)
+	if !overflow {
+		return next, nil
+	}
+	if seq.Cycle {
+		if seq.Increment > 0 {
+			return seq.Min, nil
+		}
+		return seq.Max, nil
+	}
+	bound := "maximum"
+	v := seq.Max
+	if seq.Increment < 0 {
+		bound, v = "minimum", seq.Min
+	}
+	return 0, pgerror.New(codeSequenceGeneratorLimit, "nextval: reached %s value of sequence %q (%d)", bound, seq.Name, v)
+}
+
+// nextval hands out the sequence's next value.
+func (ec *execCtx) nextval(arg string) (rowenc.Value, error) {
+	seq, err := ec.lookupSeq(arg)
+	if err != nil {
+		return rowenc.Value{}, err
+	}
+	cache := ec.s.srv.seqCache()
+	v, ok := cache.take(seq)
+	if !ok {
+		var b seqBlock
+		err := ec.s.srv.runSeqTxn(ec.ctx, func(tx txn.Txn) error {
+			// The sequence may have been created by ec.tx, not committed yet.
+			if _, found, err := tx.Get(ec.ctx, seqDescKeyProbe(seq)); err != nil || !found {
+				if err == nil {
+					err = errSeqNotVisible
+				}
+				return err
+			}
+			var err error
+			b, err = reserve(ec.ctx, tx, seq)
+			return err
+		})
+		if errors.Is(err, errSeqNotVisible) {
+			b, err = reserve(ec.ctx, ec.tx, seq)
+		}
+		if err != nil {
+			return rowenc.Value{}, err
+		}
+		v = b.next
+		b.next += seq.Increment
+		cache.put(seq.ID, &b)
+	}
+	st := ec.s.seqs()
+	st.last[seq.Name] = v
+	st.lastval = &v
+	return rowenc.Int(v), nil
+}
+
+var errSeqNotVisible = errors.New("sequence not visible outside the creating transaction")
+
+// seqDescKeyProbe is the key whose presence says the sequence's value key
+// is valid in a fresh transaction: the value key itself may be absent
+// (nothing reserved yet), so probe the descriptor.
+func seqDescKeyProbe(seq *catalog.Sequence) []byte {
+	return catalog.SequenceDescKey(seq.ParentID, seq.Name)
+}
+
+// runSeqTxn runs fn in a transaction of its own, committed at once and
+// retried on conflicts.
+func (s *Server) runSeqTxn(ctx context.Context, fn func(tx txn.Txn) error) error {
+	opts := txn.Options{}
+	for attempt := 0; ; attempt++ {
+		tx, err := s.cfg.DB.Begin(ctx, opts)
+		if err != nil {
+			return err
+		}
+		err = fn(tx)
+		if err == nil {
+			err = tx.Commit(ctx)
+		}
+		if err == nil {
+			return nil
+		}
+		_ = tx.Rollback(context.WithoutCancel(ctx))
+		var re *txn.RetryableError
+		if errors.As(err, &re) && attempt < s.cfg.MaxRetries && ctx.Err() == nil {
+			opts.Priority = re.Priority
+			continue
+		}
+		return err
+	}
+}
+
+func (ec *execCtx) currval(arg string) (rowenc.Value, error) {
+	seq, err := ec.lookupSeq(arg)
+	if err != nil {
+		return rowenc.Value{}, err
+	}
+	v, ok := ec.s.seqs().last[seq.Name]
+	if !ok {
+		return rowenc.Value{}, pgerror.New(codeObjectNotInPrerequisiteState, "currval of sequence %q is not yet defined in this session", seq.Name)
+	}
+	return rowenc.Int(v), nil
+}
+
+func (ec *execCtx) lastval() (rowenc.Value, error) {
+	st := ec.s.seqs()
+	if st.lastval == nil {
+		return rowenc.Value{}, pgerror.New(codeObjectNotInPrerequisiteState, "lastval is not yet defined in this session")
+	}
+	return rowenc.Int(*st.lastval), nil
+}
+
+// setval sets the sequence's value (non-transactionally, as nextval).
+func (ec *execCtx) setval(arg string, v int64, isCalled bool) (rowenc.Value, error) {
+	seq, err := ec.lookupSeq(arg)
+	if err != nil {
+		return rowenc.Value{}, err
+	}
+	if v < seq.Min || v > seq.Max {
+		return rowenc.Value{}, pgerror.New(pgerror.CodeNumericValueOutOfRange, "setval: value %d is out of bounds for sequence %q (%d..%d)", v, seq.Name, seq.Min, seq.Max)
+	}
+	last := v
+	if !isCalled {
+		last = v - seq.Increment
+	}
+	write := func(tx txn.Txn) error {
+		if _, _, err := catalog.ReadSequenceValue(ec.ctx, tx, seq, true); err != nil {
+			return err
+		}
+		return catalog.WriteSequenceValue(ec.ctx, tx, seq, last)
+	}
+	err = ec.s.srv.runSeqTxn(ec.ctx, func(tx txn.Txn) error {
+		if _, found, err := tx.Get(ec.ctx, seqDescKeyProbe(seq)); err != nil || !found {
+			if err == nil {
+				err = errSeqNotVisible
+			}
+			return err
+		}
+		return write(tx)
+	})
+	if errors.Is(err, errSeqNotVisible) {
+		err = write(ec.tx)
+	}
+	if err != nil {
+		return rowenc.Value{}, err
+	}
+	ec.s.srv.seqCache().forget(seq.ID)
+	if isCalled {
+		ec.s.seqs().last[seq.Name] = v
+	}
+	return rowenc.Int(v), nil
+}
+
+// seqFunc compiles nextval, currval, setval, lastval and
+// pg_get_serial_sequence.
+func (p *planner) seqFunc(name string, e *ast.FuncCallExpr, sc *scope) (expr, error) {
+	args := make([]expr, len(e.Args))
+	for i, a := range e.Args {
+		hint := types.Text
+		if name == "setval" && i == 1 {
+			hint = types.Int8
+		}
+		if name == "setval" && i == 2 {
+			hint = types.Bool
+		}
+		x, err := p.compile(a, hint, sc)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = x
+	}
+	want := map[string][]int{"nextval": {1}, "currval": {1}, "lastval": {0}, "setval": {2, 3}, "pg_get_serial_sequence": {2}}[name]
+	okN := false
+	for _, n := range want {
+		okN = okN || n == len(args)
+	}
+	if !okN {
+		return nil, p.noFunc(name, e.Args, sc)
+	}
+	f := &funcExpr{t: types.Int8, args: args, strict: true}
+	switch name {
+	case "nextval":
+		f.fn = func(ec *execCtx, v []rowenc.Value) (rowenc.Value, error) { return ec.nextval(v[0].S) }
+	case "currval":
+		f.fn = func(ec *execCtx, v []rowenc.Value) (rowenc.Value, error) { return ec.currval(v[0].S) }
+	case "lastval":
+		f.fn = func(ec *execCtx, _ []rowenc.Value) (rowenc.Value, error) { return ec.lastval() }
+	case "setval":
+		f.fn = func(ec *execCtx, v []rowenc.Value) (rowenc.Value, error) {
+			called := true
+			if len(v) == 3 {
+				called = v[2].Bool()
+			}
+			return ec.setval(v[0].S, v[1].I, called)
+		}
+	case "pg_get_serial_sequence":
+		f.t = types.Text
+		f.fn = func(ec *execCtx, v []rowenc.Value) (rowenc.Value, error) {
+			return ec.serialSequence(v[0].S, v[1].S)
+		}
+	}
+	return f, nil
+}
+
+// serialSequence is pg_get_serial_sequence(table, column).
+func (ec *execCtx) serialSequence(table, column string) (rowenc.Value, error) {
+	tname, err := parseSeqName(table)
+	if err != nil {
+		return rowenc.Value{}, err
+	}
+	db, err := catalog.LookupDatabase(ec.ctx, ec.tx, ec.s.dbName)
+	if err != nil || db == nil {
+		return rowenc.Value{}, err
+	}
+	t, err := catalog.LookupTable(ec.ctx, ec.tx, db.ID, tname)
+	if err != nil {
+		return rowenc.Value{}, err
+	}
+	if t == nil {
+		return rowenc.Value{}, pgerror.New(pgerror.CodeUndefinedTable, "relation %q does not exist", tname)
+	}
+	if t.ColumnIndex(column) < 0 {
+		return rowenc.Value{}, pgerror.New(pgerror.CodeUndefinedColumn, "column %q of relation %q does not exist", column, tname)
+	}
+	seqs, err := catalog.ListSequences(ec.ctx, ec.tx, db.ID)
+	if err != nil {
+		return rowenc.Value{}, err
+	}
+	for _, s := range seqs {
+		if s.OwnedByTable == tname && s.OwnedByColumn == column {
+			return rowenc.String("public." + s.Name), nil
+		}
+	}
+	return rowenc.Null(), nil
+}
+
+// planCreateSequence plans CREATE SEQUENCE.
+func (p *planner) planCreateSequence(n *ast.CreateSequenceStmt) (plan, error) {
+	if err := checkSchema(n.Name); err != nil {
+		return nil, err
+	}
+	seq := &catalog.Sequence{Name: n.Name.Name.O, Increment: 1, Cache: 1}
+	var minSet, maxSet, startSet bool
+	for _, o := range n.SeqOptions {
+		switch o.Tp {
+		case ast.SequenceOptionIncrementBy:
+			seq.Increment = o.IntValue
+		case ast.SequenceStartWith:
+			seq.Start, startSet = o.IntValue, true
+		case ast.SequenceMinValue:
+			seq.Min, minSet = o.IntValue, true
+		case ast.SequenceMaxValue:
+			seq.Max, maxSet = o.IntValue, true
+		case ast.SequenceCache:
+			seq.Cache = o.IntValue
+		case ast.SequenceCycle:
+			seq.Cycle = true
+		case ast.SequenceNoMinValue, ast.SequenceNoMaxValue, ast.SequenceNoCache, ast.SequenceNoCycle:
+		default:
+			return nil, pgerror.Unsupported("this sequence option")
+		}
+	}
+	if len(n.TblOptions) > 0 {
+		return nil, pgerror.Unsupported("table options on a sequence")
+	}
+	if err := fillSeqDefaults(seq, minSet, maxSet, startSet); err != nil {
+		return nil, err
+	}
+	return &ddlPlan{run: func(ec *execCtx, w ResultWriter) error {
+		db, err := p.database()
+		if err != nil {
+			return err
+		}
+		old, err := catalog.LookupSequence(ec.ctx, ec.tx, db.ID, seq.Name)
+		if err != nil {
+			return err
+		}
+		if old != nil {
+			if n.IfNotExists {
+				if err := w.Notice("NOTICE", pgerror.CodeDuplicateTable, "relation \""+seq.Name+"\" already exists, skipping"); err != nil {
+					return err
+				}
+				return w.Complete("CREATE SEQUENCE")
+			}
+			return pgerror.New(pgerror.CodeDuplicateTable, "relation %q already exists", seq.Name)
+		}
+		s := *seq
+		s.ParentID = db.ID
+		if err := catalog.CreateSequence(ec.ctx, ec.tx, &s); err != nil {
+			return err
+		}
+		return w.Complete("CREATE SEQUENCE")
+	}}, nil
+}
+
+// fillSeqDefaults applies PostgreSQL's defaults for a bigint sequence and
+// checks the options agree.
+func fillSeqDefaults(seq *catalog.Sequence, minSet, maxSet, startSet bool) error {
+	if seq.Increment == 0 {
+		return pgerror.New(pgerror.CodeInvalidParameterValue, "INCREMENT must not be zero")
+	}
+	if !minSet {
+		seq.Min = 1
+		if seq.Increment < 0 {
+			seq.Min = math.MinInt64
+		}
+	}
+	if !maxSet {
+		seq.Max = math.MaxInt64
+		if seq.Increment < 0 {
+			seq.Max = -1
+		}
+	}
+	if seq.Min >= seq.Max {
+		return pgerror.New(pgerror.CodeInvalidParameterValue, "MINVALUE (%d) must be less than MAXVALUE (%d)", seq.Min, seq.Max)
+	}
+	if !startSet {
+		seq.Start = seq.Min
+		if seq.Increment < 0 {
+			seq.Start = seq.Max
+		}
+	}
+	if seq.Start < seq.Min {
+		return pgerror.New(pgerror.CodeInvalidParameterValue, "START value (%d) cannot be less than MINVALUE (%d)", seq.Start, seq.Min)
+	}
+	if seq.Start > seq.Max {
+		return pgerror.New(pgerror.CodeInvalidParameterValue, "START value (%d) cannot be greater than MAXVALUE (%d)", seq.Start, seq.Max)
+	}
+	if seq.Cache < 1 {
+		return pgerror.New(pgerror.CodeInvalidParameterValue, "CACHE (%d) must be greater than zero", seq.Cache)
+	}
+	return nil
+}
+
+// planDropSequence plans DROP SEQUENCE.
+func (p *planner) planDropSequence(n *ast.DropSequenceStmt) (plan, error) {
+	for _, tn := range n.Sequences {
+		if err := checkSchema(tn); err != nil {
+			return nil, err
+		}
+	}
+	return &ddlPlan{run: func(ec *execCtx, w ResultWriter) error {
+		db, err := p.database()
+		if err != nil {
+			return err
+		}
+		for _, tn := range n.Sequences {
+			seq, err := catalog.LookupSequence(ec.ctx, ec.tx, db.ID, tn.Name.O)
+			if err != nil {
+				return err
+			}
+			if seq == nil {
+				if n.IfExists {
+					if err := w.Notice("NOTICE", pgerror.CodeSuccessfulCompletion, "sequence \""+tn.Name.O+"\" does not exist, skipping"); err != nil {
+						return err
+					}
+					continue
+				}
+				return pgerror.New(pgerror.CodeUndefinedTable, "sequence %q does not exist", tn.Name.O)
+			}
+			if seq.OwnedByTable != "" {
+				if t, err := catalog.LookupTable(ec.ctx, ec.tx, db.ID, seq.OwnedByTable); err != nil {
+					return err
+				} else if t != nil {
+					return pgerror.New(codeDependentObjectsStillExist, "cannot drop sequence %s because other objects depend on it", seq.Name).
+						WithDetail("default value for column %s of table %s depends on sequence %s", seq.OwnedByColumn, seq.OwnedByTable, seq.Name).
+						WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+				}
+			}
+			if err := catalog.DropSequence(ec.ctx, ec.tx, seq); err != nil {
+				return err
+			}
+			ec.s.srv.seqCache().forget(seq.ID)
+		}
+		return w.Complete("DROP SEQUENCE")
+	}}, nil
+}
+
+const codeDependentObjectsStillExist = "2BP01"
+
+// serialPlan creates the sequences of a CREATE TABLE's SERIAL columns
+// before the table itself.
+type serialPlan struct {
+	p       *planner
+	n       *ast.CreateTableStmt
+	serials []front.Serial
+	inner   plan
+}
+
+func (sp *serialPlan) columns() []Column { return nil }
+
+func (sp *serialPlan) exec(ec *execCtx, w ResultWriter) error {
+	for _, msg := range sp.p.st.Notices {
+		if err := w.Notice("NOTICE", pgerror.CodeSuccessfulCompletion, msg); err != nil {
+			return err
+		}
+	}
+	db, err := sp.p.database()
+	if err != nil {
+		return err
+	}
+	if sp.n.IfNotExists {
+		t, err := catalog.LookupTable(ec.ctx, ec.tx, db.ID, sp.n.Table.Name.O)
+		if err != nil {
+			return err
+		}
+		if t != nil {
+			return sp.inner.exec(ec, w)
+		}
+	}
+	for _, s := range sp.serials {
+		old, err := catalog.LookupSequence(ec.ctx, ec.tx, db.ID, s.Sequence)
+		if err != nil {
+			return err
+		}
+		if old != nil {
+			return pgerror.New(pgerror.CodeDuplicateTable, "relation %q already exists", s.Sequence)
+		}
+		seq := &catalog.Sequence{ParentID: db.ID, Name: s.Sequence, Increment: 1, Cache: 1,
+			OwnedByTable: sp.n.Table.Name.O, OwnedByColumn: s.Column}
+		seq.Max = s.Max
+		if err := fillSeqDefaults(seq, false, true, false); err != nil {
+			return err
+		}
+		if err := catalog.CreateSequence(ec.ctx, ec.tx, seq); err != nil {
+			return err
+		}
+	}
+	return sp.inner.exec(ec, w)
+}
+
+// withSerials wraps CREATE TABLE's plan when the table has SERIAL columns.
+func (p *planner) withSerials(n *ast.CreateTableStmt, pl plan, err error) (plan, error) {
+	if err != nil || len(p.st.Serials) == 0 && len(p.st.Notices) == 0 {
+		return pl, err
+	}
+	return &serialPlan{p: p, n: n, serials: p.st.Serials, inner: pl}, nil
+}
+
+// dropOwnedSequences drops the sequences owned by the tables a DROP TABLE
+// dropped (run after it, in the same transaction).
+type dropOwnedPlan struct {
+	p     *planner
+	n     *ast.DropTableStmt
+	inner plan
+}
+
+func (dp *dropOwnedPlan) columns() []Column { return nil }
+
+func (dp *dropOwnedPlan) exec(ec *execCtx, w ResultWriter) error {
+	if err := dp.inner.exec(ec, w); err != nil {
+		return err
+	}
+	db, err := dp.p.database()
+	if err != nil {
+		return err
+	}
+	seqs, err := catalog.ListSequences(ec.ctx, ec.tx, db.ID)
+	if err != nil {
+		return err
+	}
+	for _, s := range seqs {
+		if s.OwnedByTable == "" {
+			continue
+		}
+		for _, tn := range dp.n.Tables {
+			if tn.Name.O != s.OwnedByTable {
+				continue
+			}
+			t, err := catalog.LookupTable(ec.ctx, ec.tx, db.ID, s.OwnedByTable)
+			if err != nil {
+				return err
+			}
+			if t == nil {
+				if err := catalog.DropSequence(ec.ctx, ec.tx, s); err != nil {
+					return err
+				}
+				ec.s.srv.seqCache().forget(s.ID)
+			}
+		}
+	}
+	return nil
+}
+
+func (p *planner) withOwnedDrop(n *ast.DropTableStmt, pl plan, err error) (plan, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &dropOwnedPlan{p: p, n: n, inner: pl}, nil
+}

@@ -1,0 +1,80 @@
+package sql
+
+import (
+	"strconv"
+
+	"github.com/meridiandb/meridian/sql/catalog"
+	"github.com/meridiandb/meridian/sql/front"
+	"github.com/meridiandb/meridian/sql/pgerror"
+	"github.com/meridiandb/meridian/sql/rowenc"
+	"github.com/meridiandb/meridian/sql/types"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+)
+
+// planSpecial plans the statements the front parses itself (front.Special).
+func (p *planner) planSpecial(n front.Special) (plan, error) {
+	switch n := n.(type) {
+	case *front.CopyStmt:
+		return p.planCopy(n)
+	case *front.NoopStmt:
+		// VACUUM and ANALYZE have nothing to do: MVCC garbage is collected
+		// by the storage layer and there are no statistics.
+		return &ddlPlan{run: func(ec *execCtx, w ResultWriter) error { return w.Complete(n.Tag) }}, nil
+	case *front.TruncateStmt:
+		var plans []plan
+		for _, name := range n.Tables {
+			pl, err := p.planTruncate(&ast.TruncateTableStmt{Table: &ast.TableName{Name: ast.NewCIStr(name)}})
+			if err != nil {
+				return nil, err
+			}
+			plans = append(plans, pl)
+		}
+		return &ddlPlan{run: func(ec *execCtx, w ResultWriter) error {
+			for _, pl := range plans {
+				if err := pl.exec(ec, &bufferWriter{}); err != nil {
+					return err
+				}
+			}
+			return w.Complete("TRUNCATE TABLE")
+		}}, nil
+	case *front.PartitionProbe:
+		return p.planPartitionProbe(n)
+	}
+	return nil, pgerror.Unsupported(n.SpecialName())
+}
+
+// probePlan answers pgbench's partitioning probe (see front.PartitionProbe).
+type probePlan struct {
+	exists bool
+}
+
+func (pp *probePlan) columns() []Column {
+	return []Column{{Name: "n", Type: types.Int4}, {Name: "partstrat", Type: types.Text}, {Name: "count", Type: types.Int8}}
+}
+
+func (pp *probePlan) exec(ec *execCtx, w ResultWriter) error {
+	if err := w.Columns(pp.columns()); err != nil {
+		return err
+	}
+	n := 0
+	if pp.exists {
+		// First schema of the search path, not partitioned, no inheritors.
+		if err := w.Row([]rowenc.Value{rowenc.Int(1), rowenc.Null(), rowenc.Int(0)}); err != nil {
+			return err
+		}
+		n = 1
+	}
+	return w.Complete("SELECT " + strconv.Itoa(n))
+}
+
+func (p *planner) planPartitionProbe(n *front.PartitionProbe) (plan, error) {
+	db, err := p.database()
+	if err != nil {
+		return nil, err
+	}
+	t, err := catalog.LookupTable(p.ctx, p.tx, db.ID, n.Table)
+	if err != nil {
+		return nil, err
+	}
+	return &probePlan{exists: t != nil}, nil
+}
