@@ -22,6 +22,9 @@ func (p *planner) planAlterTable(n *ast.AlterTableStmt) (plan, error) {
 		return nil, err
 	}
 	for _, spec := range n.Specs {
+		if isAddPrimaryKey(spec) {
+			continue
+		}
 		switch spec.Tp {
 		case ast.AlterTableAddColumns, ast.AlterTableDropColumn, ast.AlterTableRenameColumn,
 			ast.AlterTableRenameTable, ast.AlterTableAlterColumn:
@@ -47,6 +50,9 @@ func (p *planner) planAlterTable(n *ast.AlterTableStmt) (plan, error) {
 }
 
 func (p *planner) alterOne(ec *execCtx, t *catalog.Table, spec *ast.AlterTableSpec, w ResultWriter) error {
+	if isAddPrimaryKey(spec) {
+		return p.addPrimaryKey(ec, t, spec.Constraint)
+	}
 	switch spec.Tp {
 	case ast.AlterTableAddColumns:
 		for _, cd := range spec.NewColumns {

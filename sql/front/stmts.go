@@ -520,6 +520,10 @@ func (t *translator) alterAction(a []token) error {
 		if word(i, "column") {
 			i++
 		}
+		if i == 1 && word(1, "primary") && word(2, "key") {
+			// ADD PRIMARY KEY (cols): the engine rebuilds the table.
+			return t.general(a)
+		}
 		if i < len(a) && a[i].kind == tokIdent && tableConstraintWords[a[i].text] {
 			return pgerror.Unsupported("ALTER TABLE ADD CONSTRAINT")
 		}

@@ -1,0 +1,120 @@
+package sql
+
+import (
+	"errors"
+
+	"github.com/meridiandb/meridian/sql/catalog"
+	"github.com/meridiandb/meridian/sql/pgerror"
+	"github.com/meridiandb/meridian/sql/rowenc"
+	"github.com/meridiandb/meridian/txn"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+)
+
+// isAddPrimaryKey reports whether spec is ALTER TABLE ... ADD PRIMARY KEY.
+func isAddPrimaryKey(spec *ast.AlterTableSpec) bool {
+	return spec.Tp == ast.AlterTableAddConstraint && spec.Constraint != nil && spec.Constraint.Tp == ast.ConstraintPrimaryKey
+}
+
+// addPrimaryKey gives a table declared without a primary key (so keyed by
+// its hidden rowid) the primary key c, rebuilding its rows under the new
+// key inside the statement's transaction: the table takes a fresh ID
+// (catalog.Renumber), every row is read from the old span in pages and
+// inserted under the new one (23505 on a duplicate, 23502 on a NULL), and
+// the old span is deleted. This is what pgbench -i does after loading.
+func (p *planner) addPrimaryKey(ec *execCtx, t *catalog.Table, c *ast.Constraint) error {
+	rid := t.ColumnIndex(catalog.RowIDColumn)
+	if rid < 0 || !t.Columns[rid].Hidden || len(t.PrimaryKey) != 1 || t.PrimaryKey[0] != rid {
+		return pgerror.New(pgerror.CodeInvalidTableDefinition, "multiple primary keys for table %q are not allowed", t.Name)
+	}
+	if len(t.Indexes) > 0 {
+		return pgerror.Unsupported("ADD PRIMARY KEY on a table with secondary indexes")
+	}
+	var cols []int
+	for _, k := range c.Keys {
+		if k.Column == nil {
+			return pgerror.Unsupported("expressions in a primary key")
+		}
+		name := k.Column.Name.O
+		i := t.ColumnIndex(name)
+		if i < 0 || t.Columns[i].Hidden {
+			return pgerror.New(pgerror.CodeUndefinedColumn, "column %q of relation %q does not exist", name, t.Name)
+		}
+		for _, j := range cols {
+			if j == i {
+				return pgerror.New(pgerror.CodeDuplicateColumn, "column %q appears twice in primary key constraint", name)
+			}
+		}
+		cols = append(cols, i)
+	}
+	old := *t
+	old.Columns = append([]catalog.Column(nil), t.Columns...)
+	old.PrimaryKey = append([]int(nil), t.PrimaryKey...)
+	old.Init()
+
+	t.Columns = append([]catalog.Column(nil), t.Columns...)
+	for _, i := range cols {
+		t.Columns[i].NotNull = true
+	}
+	t.PrimaryKey = cols
+	t.DropColumn(rid)
+	if _, err := catalog.Renumber(ec.ctx, ec.tx, t); err != nil {
+		return err
+	}
+	// Where each new column comes from in an old row.
+	from := make([]int, 0, len(t.Columns))
+	for i := range old.Columns {
+		if i != rid {
+			from = append(from, i)
+		}
+	}
+	start := old.IndexPrefix()
+	end := rowenc.PrefixEnd(start)
+	oldRow := make([]rowenc.Value, len(old.Columns))
+	row := make([]rowenc.Value, len(t.Columns))
+	for next := start; ; {
+		kvs, err := ec.tx.Scan(ec.ctx, next, end, txn.ScanOptions{MaxKeys: copyPage})
+		if err != nil {
+			return err
+		}
+		for _, kv := range kvs {
+			if err := old.Decode(kv.Key, kv.Value, oldRow); err != nil {
+				return err
+			}
+			for i, j := range from {
+				row[i] = oldRow[j]
+			}
+			for _, i := range t.PrimaryKey {
+				if row[i].IsNull() {
+					return pgerror.New(pgerror.CodeNotNullViolation, "column %q of relation %q contains null values", t.Columns[i].Name, t.Name)
+				}
+			}
+			val, err := t.EncodeValue(row)
+			if err != nil {
+				return err
+			}
+			if err := ec.tx.Insert(ec.ctx, t.EncodeKey(row), val); err != nil {
+				if errors.Is(err, txn.ErrKeyExists) {
+					return pgerror.New(pgerror.CodeUniqueViolation, "could not create unique index %q", t.PKName()).
+						WithDetail("%s is duplicated.", trimAlreadyExists(t.KeyDetail(row)))
+				}
+				return err
+			}
+		}
+		if len(kvs) < copyPage {
+			break
+		}
+		next = append(append([]byte(nil), kvs[len(kvs)-1].Key...), 0)
+	}
+	_, err := ec.tx.DeleteRange(ec.ctx, start, end)
+	return err
+}
+
+// trimAlreadyExists turns KeyDetail's "Key (a)=(1) already exists." into
+// "Key (a)=(1)".
+func trimAlreadyExists(s string) string {
+	const suffix = " already exists."
+	if len(s) > len(suffix) && s[len(s)-len(suffix):] == suffix {
+		return s[:len(s)-len(suffix)]
+	}
+	return s
+}

@@ -1,0 +1,31 @@
+package catalog
+
+import (
+	"context"
+	"encoding/binary"
+
+	"github.com/meridiandb/meridian/txn"
+)
+
+// Renumber gives table t a fresh ID (same name, same database) and stores
+// its descriptor under it; the old descriptor is deleted. The rows stay
+// under the old ID's key span, which the caller rewrites and clears: this
+// is how ALTER TABLE ADD PRIMARY KEY rebuilds a table under a new key
+// without the old and new keys sharing a span. It returns the old ID.
+// Tables with secondary indexes are the caller's to refuse.
+func Renumber(ctx context.Context, tx txn.Txn, t *Table) (ID, error) {
+	old := t.ID
+	id, err := allocID(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	if err := tx.Put(ctx, nsKey(t.ParentID, t.Name), binary.AppendUvarint(nil, uint64(id))); err != nil {
+		return 0, err
+	}
+	if err := tx.Delete(ctx, descKey(old)); err != nil {
+		return 0, err
+	}
+	t.ID = id
+	t.init()
+	return old, writeDesc(ctx, tx, &Descriptor{Table: t}, id)
+}
