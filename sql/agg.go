@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"github.com/cockroachdb/apd/v3"
 	"github.com/meridiandb/meridian/sql/pgerror"
 	"github.com/meridiandb/meridian/sql/rowenc"
 	"github.com/meridiandb/meridian/sql/types"
@@ -55,6 +56,9 @@ func (v *aggFinder) Enter(n ast.Node) (ast.Node, bool) {
 		v.found = true
 		return n, true
 	}
+	if _, ok := n.(*ast.SubqueryExpr); ok {
+		return n, true // a subquery's aggregates are its own
+	}
 	return n, false
 }
 func (v *aggFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
@@ -94,6 +98,8 @@ func (p *planner) aggregate(e *ast.AggregateFuncExpr, sc *scope) (expr, error) {
 		spec.t = types.Int8
 	case "sum":
 		switch at := spec.arg.typ(); {
+		case at.OID == types.OIDInt8 || at.OID == types.OIDNumeric:
+			spec.t = types.Numeric
 		case at.IsInteger():
 			spec.t = types.Int8
 		case isNumeric(at):
@@ -106,6 +112,9 @@ func (p *planner) aggregate(e *ast.AggregateFuncExpr, sc *scope) (expr, error) {
 			return nil, pgerror.New(pgerror.CodeUndefinedFunction, "function avg(%s) does not exist", spec.arg.typ().Name())
 		}
 		spec.t = types.Float8
+		if at := spec.arg.typ(); at.IsInteger() || at.OID == types.OIDNumeric {
+			spec.t = types.Numeric
+		}
 	case "min", "max":
 		spec.t = spec.arg.typ()
 	default:
@@ -167,6 +176,7 @@ func (a *aggList) run(ec *execCtx, rows []scannedRow) ([]rowenc.Value, error) {
 		var count int64
 		var isum int64
 		var fsum float64
+		var dsum apd.Decimal
 		var best rowenc.Value
 		seen := map[string]bool{}
 		for _, r := range rows {
@@ -190,7 +200,15 @@ func (a *aggList) run(ec *execCtx, rows []scannedRow) ([]rowenc.Value, error) {
 			count++
 			switch s.fn {
 			case "sum", "avg":
-				if v.Kind == rowenc.KindInt && s.fn == "sum" {
+				if s.t.OID == types.OIDNumeric {
+					d, err := toDecimal(v)
+					if err != nil {
+						return nil, err
+					}
+					if _, err := dctx.Add(&dsum, &dsum, d); err != nil {
+						return nil, pgerror.New(pgerror.CodeNumericValueOutOfRange, "value overflows numeric format")
+					}
+				} else if v.Kind == rowenc.KindInt && s.fn == "sum" {
 					n := isum + v.I
 					if (isum > 0 && v.I > 0 && n < 0) || (isum < 0 && v.I < 0 && n >= 0) {
 						return nil, outOfRange(types.Int8)
@@ -214,14 +232,26 @@ func (a *aggList) run(ec *execCtx, rows []scannedRow) ([]rowenc.Value, error) {
 			out[i] = rowenc.Int(count)
 		case "sum":
 			if count > 0 {
-				if s.t.IsInteger() {
+				if s.t.OID == types.OIDNumeric {
+					v, err := decimalResult(&dsum)
+					if err != nil {
+						return nil, err
+					}
+					out[i] = v
+				} else if s.t.IsInteger() {
 					out[i] = rowenc.Int(isum)
 				} else {
 					out[i] = rowenc.Float(fsum)
 				}
 			}
 		case "avg":
-			if count > 0 {
+			if count > 0 && s.t.OID == types.OIDNumeric {
+				v, err := decimalDiv(&dsum, apd.New(count, 0))
+				if err != nil {
+					return nil, err
+				}
+				out[i] = v
+			} else if count > 0 {
 				out[i] = rowenc.Float(fsum / float64(count))
 			}
 		default:

@@ -6,10 +6,12 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/cockroachdb/apd/v3"
 	"github.com/meridiandb/meridian/sql/pgerror"
 	"github.com/meridiandb/meridian/sql/rowenc"
 	"github.com/meridiandb/meridian/sql/types"
 	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
 )
 
 // builtin is a scalar function of the library below. Strict ones return
@@ -46,6 +48,18 @@ func stringInts(args []types.T) (types.T, bool) {
 		}
 	}
 	return types.Text, true
+}
+
+// roundResult types round/trunc/floor/ceil: numeric for numeric, else
+// double precision; a second argument (places) only for numeric.
+func roundResult(args []types.T) (types.T, bool) {
+	if !isNumeric(args[0]) {
+		return types.T{}, false
+	}
+	if args[0].OID == types.OIDNumeric {
+		return types.Numeric, len(args) == 1 || args[1].IsInteger()
+	}
+	return types.Float8, len(args) == 1
 }
 
 func numericSame(args []types.T) (types.T, bool) {
@@ -102,27 +116,42 @@ var builtins = map[string]*builtin{
 	"least": {min: 1, max: 100, result: commonType, fn: func(t types.T, a []rowenc.Value) (rowenc.Value, error) {
 		return pick(t, a, -1)
 	}},
-	"round": {min: 1, max: 2, strict: true, result: numericSame, fn: func(t types.T, a []rowenc.Value) (rowenc.Value, error) {
-		if a[0].Kind == rowenc.KindInt {
-			return a[0], nil
+	// round, trunc, floor and ceil exist for double precision and
+	// numeric; an integer argument is converted to double precision
+	// (round, floor, ceil, as PostgreSQL resolves them) and round(x, n)
+	// and trunc(x, n) exist only for numeric. Numeric rounds half away
+	// from zero, double precision half to even.
+	"round": {min: 1, max: 2, strict: true, result: roundResult, fn: func(t types.T, a []rowenc.Value) (rowenc.Value, error) {
+		if a[0].Kind == rowenc.KindDecimal {
+			n := int64(0)
+			if len(a) == 2 {
+				n = a[1].I
+			}
+			return decimalRound(a[0], n, apd.RoundHalfUp)
 		}
-		if len(a) == 2 {
-			p := math.Pow(10, float64(a[1].I))
-			return rowenc.Float(math.Round(a[0].F*p) / p), nil
-		}
-		return rowenc.Float(math.Round(a[0].F)), nil
+		return rowenc.Float(math.RoundToEven(toFloat(a[0]))), nil
 	}},
-	"floor": {min: 1, max: 1, strict: true, result: numericSame, fn: func(t types.T, a []rowenc.Value) (rowenc.Value, error) {
-		if a[0].Kind == rowenc.KindInt {
-			return a[0], nil
+	"trunc": {min: 1, max: 2, strict: true, result: roundResult, fn: func(t types.T, a []rowenc.Value) (rowenc.Value, error) {
+		if a[0].Kind == rowenc.KindDecimal {
+			n := int64(0)
+			if len(a) == 2 {
+				n = a[1].I
+			}
+			return decimalRound(a[0], n, apd.RoundDown)
 		}
-		return rowenc.Float(math.Floor(a[0].F)), nil
+		return rowenc.Float(math.Trunc(toFloat(a[0]))), nil
 	}},
-	"ceil": {min: 1, max: 1, strict: true, result: numericSame, fn: func(t types.T, a []rowenc.Value) (rowenc.Value, error) {
-		if a[0].Kind == rowenc.KindInt {
-			return a[0], nil
+	"floor": {min: 1, max: 1, strict: true, result: roundResult, fn: func(t types.T, a []rowenc.Value) (rowenc.Value, error) {
+		if a[0].Kind == rowenc.KindDecimal {
+			return decimalRound(a[0], 0, apd.RoundFloor)
 		}
-		return rowenc.Float(math.Ceil(a[0].F)), nil
+		return rowenc.Float(math.Floor(toFloat(a[0]))), nil
+	}},
+	"ceil": {min: 1, max: 1, strict: true, result: roundResult, fn: func(t types.T, a []rowenc.Value) (rowenc.Value, error) {
+		if a[0].Kind == rowenc.KindDecimal {
+			return decimalRound(a[0], 0, apd.RoundCeiling)
+		}
+		return rowenc.Float(math.Ceil(toFloat(a[0]))), nil
 	}},
 	"sqrt": {min: 1, max: 1, strict: true, result: func(a []types.T) (types.T, bool) { return types.Float8, isNumeric(a[0]) },
 		fn: func(t types.T, a []rowenc.Value) (rowenc.Value, error) {
@@ -134,8 +163,11 @@ var builtins = map[string]*builtin{
 		}},
 	"mod": {min: 2, max: 2, strict: true, result: func(a []types.T) (types.T, bool) {
 		t, ok := commonType(a)
-		return t, ok && t.IsInteger()
+		return t, ok && (t.IsInteger() || t.OID == types.OIDNumeric)
 	}, fn: func(t types.T, a []rowenc.Value) (rowenc.Value, error) {
+		if t.OID == types.OIDNumeric {
+			return decimalArith(opcode.Mod, a[0], a[1])
+		}
 		if a[1].I == 0 {
 			return rowenc.Null(), divByZero()
 		}

@@ -63,6 +63,19 @@ func castValue(v rowenc.Value, from, to types.T, explicit bool) (rowenc.Value, e
 		return types.CheckString(to, s, explicit)
 	case v.Kind == rowenc.KindString:
 		return types.ParseText(to, v.S)
+	case to.OID == types.OIDNumeric:
+		if v.Kind == rowenc.KindBool {
+			break
+		}
+		d, err := toDecimal(v)
+		if err != nil {
+			return rowenc.Null(), err
+		}
+		return types.NumericValue(to, d)
+	case v.Kind == rowenc.KindDecimal && to.IsInteger():
+		return decimalToInt(to, v)
+	case v.Kind == rowenc.KindDecimal && to.Kind() == rowenc.KindFloat:
+		return decimalToFloat(to, v)
 	case to.IsInteger():
 		switch v.Kind {
 		case rowenc.KindInt:

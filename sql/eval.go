@@ -11,7 +11,7 @@ import (
 )
 
 func isNumeric(t types.T) bool {
-	return t.IsInteger() || t.OID == types.OIDFloat4 || t.OID == types.OIDFloat8
+	return t.IsInteger() || t.OID == types.OIDFloat4 || t.OID == types.OIDFloat8 || t.OID == types.OIDNumeric
 }
 
 func isStringy(t types.T) bool {
@@ -27,10 +27,12 @@ func numRank(t types.T) int {
 		return 2
 	case types.OIDInt8:
 		return 3
-	case types.OIDFloat4:
+	case types.OIDNumeric:
 		return 4
+	case types.OIDFloat4:
+		return 5
 	}
-	return 5
+	return 6
 }
 
 // cmpExpr is a comparison with SQL NULL semantics.
@@ -115,6 +117,9 @@ func (e *cmpExpr) eval(ec *execCtx, row []rowenc.Value) (rowenc.Value, error) {
 // compareValues orders two non-NULL values, comparing integers with floats
 // numerically.
 func compareValues(a, b rowenc.Value) int {
+	if a.Kind != b.Kind && (a.Kind == rowenc.KindDecimal || b.Kind == rowenc.KindDecimal) {
+		return compareMixed(a, b)
+	}
 	if a.Kind == rowenc.KindInt && b.Kind == rowenc.KindFloat {
 		a = rowenc.Float(float64(a.I))
 	} else if a.Kind == rowenc.KindFloat && b.Kind == rowenc.KindInt {
@@ -143,7 +148,10 @@ func newArith(op opcode.Op, l, r expr) (expr, error) {
 	if t.OID == types.OIDFloat4 && (lt.OID != types.OIDFloat4 || rt.OID != types.OIDFloat4) {
 		t = types.Float8
 	}
-	if op == opcode.Mod && !t.IsInteger() {
+	if t.OID == types.OIDNumeric {
+		t = types.Numeric // the result has no typmod
+	}
+	if op == opcode.Mod && !t.IsInteger() && t.OID != types.OIDNumeric {
 		return nil, pgerror.New(pgerror.CodeUndefinedFunction, "operator does not exist: %s %% %s", lt.Name(), rt.Name())
 	}
 	return &arithExpr{op: op, l: l, r: r, t: t}, nil
@@ -217,6 +225,9 @@ func (e *arithExpr) eval(ec *execCtx, row []rowenc.Value) (rowenc.Value, error) 
 		}
 		return rowenc.Int(r), nil
 	}
+	if e.t.OID == types.OIDNumeric {
+		return decimalArith(e.op, a, b)
+	}
 	x, y := toFloat(a), toFloat(b)
 	var r float64
 	switch e.op {
@@ -245,6 +256,10 @@ func toFloat(v rowenc.Value) float64 {
 	if v.Kind == rowenc.KindInt {
 		return float64(v.I)
 	}
+	if v.Kind == rowenc.KindDecimal {
+		f, _ := decimalToFloat(types.Float8, v)
+		return f.F
+	}
 	return v.F
 }
 
@@ -258,6 +273,11 @@ func (e *negExpr) eval(ec *execCtx, row []rowenc.Value) (rowenc.Value, error) {
 	}
 	if v.Kind == rowenc.KindFloat {
 		return rowenc.Float(-v.F), nil
+	}
+	if v.Kind == rowenc.KindDecimal {
+		d := v.DecimalValue()
+		d.Neg(d)
+		return rowenc.Decimal(d), nil
 	}
 	lo, _ := e.typ().IntRange()
 	if v.I == lo {

@@ -260,11 +260,21 @@ func compileLiteral(e *test_driver.ValueExpr, hint types.T) (expr, error) {
 	case test_driver.KindFloat64, test_driver.KindFloat32:
 		return &constExpr{t: types.Float8, v: rowenc.Float(e.GetFloat64())}, nil
 	case test_driver.KindMysqlDecimal:
-		f, err := strconv.ParseFloat(e.GetMysqlDecimal().String(), 64)
-		if err != nil {
-			return nil, pgerror.New(pgerror.CodeInvalidTextRepresentation, "invalid numeric literal %s", e.GetMysqlDecimal().String())
+		// A literal with a point is NUMERIC, as in PostgreSQL; opposite a
+		// float it is a float.
+		txt := e.GetMysqlDecimal().String()
+		if hint.Kind() == rowenc.KindFloat {
+			f, err := strconv.ParseFloat(txt, 64)
+			if err != nil {
+				return nil, pgerror.New(pgerror.CodeInvalidTextRepresentation, "invalid numeric literal %s", txt)
+			}
+			return &constExpr{t: hint, v: rowenc.Float(f)}, nil
 		}
-		return &constExpr{t: types.Float8, v: rowenc.Float(f)}, nil
+		v, err := types.ParseNumeric(types.Numeric, txt)
+		if err != nil {
+			return nil, err
+		}
+		return &constExpr{t: types.Numeric, v: v}, nil
 	case test_driver.KindString, test_driver.KindBytes:
 		s := e.GetString()
 		if hint.OID == 0 || hint.OID == types.OIDUnknown {

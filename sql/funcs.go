@@ -183,6 +183,11 @@ func (p *planner) funcCall(e *ast.FuncCallExpr, hint types.T, sc *scope) (expr, 
 		}
 		t := args[0].typ()
 		return &funcExpr{t: t, args: args, strict: true, fn: func(_ *execCtx, v []rowenc.Value) (rowenc.Value, error) {
+			if v[0].Kind == rowenc.KindDecimal {
+				d := v[0].DecimalValue()
+				d.Abs(d)
+				return rowenc.Decimal(d), nil
+			}
 			if v[0].Kind == rowenc.KindFloat {
 				if v[0].F < 0 {
 					return rowenc.Float(-v[0].F), nil

@@ -3,6 +3,7 @@ package sql
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/meridiandb/meridian/sql/catalog"
 	"github.com/meridiandb/meridian/sql/front"
@@ -11,6 +12,7 @@ import (
 	"github.com/meridiandb/meridian/sql/types"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/mysql"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
 	"github.com/pingcap/tidb/pkg/parser/test_driver"
 )
 
@@ -292,6 +294,10 @@ func outputName(f *ast.SelectField) string {
 	if f.AsName.O != "" {
 		return f.AsName.O
 	}
+	if b, ok := f.Expr.(*ast.BinaryOperationExpr); ok && b.Op == opcode.Mod &&
+		strings.HasPrefix(strings.ToLower(f.Text()), "mod") {
+		return "mod" // mod(a, b), which the parser reads as a % b
+	}
 	return exprName(f.Expr)
 }
 
@@ -304,7 +310,10 @@ func exprName(e ast.ExprNode) string {
 	case *ast.FuncCallExpr:
 		switch e.FnName.L {
 		case front.CastFunc:
-			if n := exprName(e.Args[0]); n != "?column?" {
+			// As PostgreSQL's FigureColname: a column's or function's name
+			// wins over the type's, another cast's does not.
+			inner, isCast := e.Args[0].(*ast.FuncCallExpr)
+			if n := exprName(e.Args[0]); n != "?column?" && !(isCast && inner.FnName.L == front.CastFunc) {
 				return n
 			}
 			if t, ok := castTarget(e.Args[1]); ok {
@@ -346,6 +355,8 @@ func shortTypeName(t types.T) string {
 		return "varchar"
 	case types.OIDBpchar:
 		return "bpchar"
+	case types.OIDNumeric:
+		return "numeric"
 	}
 	return t.Name()
 }

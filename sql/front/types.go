@@ -101,6 +101,31 @@ func parseType(toks []token, i int) (types.T, int, error) {
 		}
 	case "bytea":
 		typ = types.Bytea
+	case "numeric", "decimal", "dec":
+		typ = types.Numeric
+		if i+1 < len(toks) && toks[i].text == "(" && toks[i].kind == tokOp {
+			if toks[i+1].kind != tokNumber {
+				return typ, i, syntaxErr(toks[i].pos, "syntax error at or near %q: type modifier expected", toks[i+1].text)
+			}
+			p, err := strconv.ParseInt(toks[i+1].text, 10, 32)
+			if err != nil || p < 1 || p > 1000 {
+				return typ, i, pgerror.New(pgerror.CodeInvalidParameterValue, "NUMERIC precision %s must be between 1 and 1000", toks[i+1].text)
+			}
+			var sc int64
+			j := i + 2
+			if j+1 < len(toks) && toks[j].text == "," && toks[j+1].kind == tokNumber {
+				sc, err = strconv.ParseInt(toks[j+1].text, 10, 32)
+				if err != nil || sc < 0 || sc > p {
+					return typ, i, pgerror.New(pgerror.CodeInvalidParameterValue, "NUMERIC scale %s must be between 0 and precision %d", toks[j+1].text, p)
+				}
+				j += 2
+			}
+			if j >= len(toks) || toks[j].text != ")" {
+				return typ, i, syntaxErr(toks[i].pos, "syntax error: ) expected after the NUMERIC type modifier")
+			}
+			i = j + 1
+			typ = types.NumericOf(int32(p), int32(sc))
+		}
 	case "timestamp":
 		if i+2 < len(toks) && toks[i].text == "(" {
 			// Precision is accepted; values keep microseconds.
@@ -139,7 +164,7 @@ func lastPos(toks []token) int {
 // ParseTypeName reads back.
 func TypeName(t types.T) string {
 	switch t.OID {
-	case types.OIDVarchar, types.OIDBpchar:
+	case types.OIDVarchar, types.OIDBpchar, types.OIDNumeric:
 		return fmt.Sprintf("%d:%d", t.OID, t.Width)
 	}
 	return strconv.FormatUint(uint64(t.OID), 10)
@@ -204,6 +229,11 @@ func ddlSpelling(t types.T) string {
 		return "longblob"
 	case types.OIDTimestamp:
 		return "datetime(6)"
+	case types.OIDNumeric:
+		if p, s, ok := t.NumericPrecision(); ok {
+			return fmt.Sprintf("decimal(%d,%d)", p, s)
+		}
+		return "decimal"
 	}
 	panic("front: no DDL spelling for " + t.Name())
 }
@@ -234,6 +264,11 @@ func TypeFromField(ft *tidbtypes.FieldType) (types.T, error) {
 		return types.Bytea, nil
 	case tidbmysql.TypeDatetime:
 		return types.Timestamp, nil
+	case tidbmysql.TypeNewDecimal:
+		if ft.GetFlen() <= 0 {
+			return types.Numeric, nil
+		}
+		return types.NumericOf(int32(ft.GetFlen()), int32(max(ft.GetDecimal(), 0))), nil
 	}
 	return types.T{}, pgerror.Unsupported("column type " + ft.String())
 }

@@ -25,7 +25,7 @@ func hasBinary(t types.T) bool {
 	switch t.OID {
 	case types.OIDInt2, types.OIDInt4, types.OIDInt8, types.OIDFloat4, types.OIDFloat8,
 		types.OIDBool, types.OIDBytea, types.OIDText, types.OIDVarchar, types.OIDBpchar,
-		types.OIDName, types.OIDUnknown, types.OIDTimestamp:
+		types.OIDName, types.OIDUnknown, types.OIDTimestamp, types.OIDNumeric:
 		return true
 	}
 	return false
@@ -78,6 +78,8 @@ func encodeValue(t types.T, f int16, v rowenc.Value) ([]byte, error) {
 		return []byte(v.S), nil
 	case types.OIDTimestamp:
 		return binary.BigEndian.AppendUint64(nil, uint64(v.I-pgEpochMicros)), nil
+	case types.OIDNumeric:
+		return encodeNumeric(t, v), nil
 	}
 	return nil, pgerror.Unsupported("binary format for type " + t.Name())
 }
@@ -150,6 +152,8 @@ func decodeParam(t types.T, f int16, b []byte) (rowenc.Value, error) {
 			return rowenc.Value{}, pgerror.New(pgerror.CodeDatetimeFieldOverflow, "timestamp out of range")
 		}
 		return rowenc.Timestamp(us + pgEpochMicros), nil
+	case types.OIDNumeric:
+		return decodeNumeric(t, b)
 	}
 	return rowenc.Value{}, pgerror.Unsupported("binary format for type " + t.Name())
 }

@@ -33,6 +33,8 @@ func ParseText(t T, s string) (rowenc.Value, error) {
 		return parseBytea(s)
 	case OIDTimestamp:
 		return parseTimestamp(s)
+	case OIDNumeric:
+		return ParseNumeric(t, s)
 	}
 	return rowenc.Value{}, pgerror.Unsupported("input of type " + t.Name())
 }
@@ -251,6 +253,8 @@ func FormatText(t T, v rowenc.Value) string {
 		return `\x` + hex.EncodeToString(v.B)
 	case rowenc.KindTimestamp:
 		return FormatTimestamp(v.I)
+	case rowenc.KindDecimal:
+		return FormatNumeric(t, v)
 	}
 	return v.String()
 }

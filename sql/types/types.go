@@ -31,6 +31,7 @@ const (
 	OIDVarchar     uint32 = 1043
 	OIDTimestamp   uint32 = 1114
 	OIDTimestamptz uint32 = 1184
+	OIDNumeric     uint32 = 1700
 )
 
 // T is a column or expression type.
@@ -72,7 +73,7 @@ func Char(n int32) T {
 func FromOID(oid uint32) (T, bool) {
 	switch oid {
 	case OIDBool, OIDBytea, OIDInt8, OIDInt2, OIDInt4, OIDText, OIDFloat4,
-		OIDFloat8, OIDUnknown, OIDVarchar, OIDTimestamp:
+		OIDFloat8, OIDUnknown, OIDVarchar, OIDTimestamp, OIDNumeric:
 		return T{OID: oid}, true
 	case OIDBpchar:
 		return Char(1), true
@@ -97,6 +98,8 @@ func (t T) Kind() rowenc.Kind {
 		return rowenc.KindBytes
 	case OIDTimestamp:
 		return rowenc.KindTimestamp
+	case OIDNumeric:
+		return rowenc.KindDecimal
 	}
 	return rowenc.KindNull
 }
@@ -131,6 +134,11 @@ func (t T) Name() string {
 		return "timestamp without time zone"
 	case OIDTimestamptz:
 		return "timestamp with time zone"
+	case OIDNumeric:
+		if p, sc, ok := t.NumericPrecision(); ok {
+			return fmt.Sprintf("numeric(%d,%d)", p, sc)
+		}
+		return "numeric"
 	case OIDUnknown:
 		return "unknown"
 	case OIDName:
@@ -165,7 +173,7 @@ func (t T) Size() int16 {
 // Modifier is the type modifier (atttypmod) RowDescription carries: n+4 for
 // VARCHAR(n) and CHAR(n), -1 otherwise.
 func (t T) Modifier() int32 {
-	if (t.OID == OIDVarchar || t.OID == OIDBpchar) && t.Width > 0 {
+	if (t.OID == OIDVarchar || t.OID == OIDBpchar || t.OID == OIDNumeric) && t.Width > 0 {
 		return t.Width + 4
 	}
 	return -1
