@@ -455,9 +455,23 @@ func (s *session) printResult(r result) {
 		writeExpanded(s.out, r.table)
 	case r.table != nil:
 		writeAligned(s.out, r.table, "")
-	case r.tag != "":
+	}
+	// Like psql: a statement without rows prints its tag, and so does a
+	// data-modifying one whose RETURNING rows were printed.
+	if r.tag != "" && (r.table == nil || returnsTag(r.tag)) {
 		fmt.Fprintln(s.out, r.tag)
 	}
+}
+
+// returnsTag reports whether psql prints the command tag after the rows of
+// this statement (INSERT/UPDATE/DELETE/MERGE ... RETURNING).
+func returnsTag(tag string) bool {
+	for _, p := range []string{"INSERT ", "UPDATE ", "DELETE ", "MERGE "} {
+		if strings.HasPrefix(tag, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // printError prints err as psql does, plus the SQLSTATE:

@@ -332,3 +332,31 @@ COPY (SELECT * FROM c ORDER BY a) TO STDOUT;
 		t.Errorf("Run = %v", err)
 	}
 }
+
+// Like psql, a data-modifying statement prints its tag after its RETURNING
+// rows; a SELECT does not.
+func TestReturningTagOnPostgres(t *testing.T) {
+	url := postgresURL(t)
+	out, err := runShell(t, Config{URL: url, In: strings.NewReader(`CREATE TABLE r (id int PRIMARY KEY);
+INSERT INTO r VALUES (1), (2) RETURNING id;
+DELETE FROM r WHERE id = 2 RETURNING id;
+`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOutput(t, out, `CREATE TABLE
+ id 
+----
+  1
+  2
+(2 rows)
+
+INSERT 0 2
+ id 
+----
+  2
+(1 row)
+
+DELETE 1
+`)
+}
