@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/meridiandb/meridian/sql/catalog"
 	"github.com/meridiandb/meridian/sql/rowenc"
+	"github.com/meridiandb/meridian/sql/types"
 	"github.com/meridiandb/meridian/txn"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/opcode"
@@ -240,3 +242,73 @@ func (sp *scanPlan) indexRows(ec *execCtx) ([]scannedRow, error) {
 	return out, nil
 }
 
+// Lookup joins. For an inner table of a join whose ON (or WHERE) equates
+// its primary key's or an index's leading columns with columns of the
+// tables before it, the inner table is not read once and matched against
+// every outer row: per outer row, the key values are taken from that row
+// and only the matching span is read.
+
+// lookupScan returns a scan of the inner table t (whose columns start at
+// off) keyed by outer columns, or nil when none applies.
+func lookupScan(t *catalog.Table, alias string, off int, filter expr, forUpdate bool) *scanPlan {
+	var conj []*cmpExpr
+	var walk func(e expr)
+	walk = func(e expr) {
+		switch e := e.(type) {
+		case *andExpr:
+			walk(e.l)
+			walk(e.r)
+		case *cmpExpr:
+			if e.op == opcode.EQ {
+				conj = append(conj, e)
+			}
+		}
+	}
+	walk(filter)
+	keyCond := func(c *cmpExpr, ci int) (expr, opcode.Op, bool) {
+		col := t.Columns[ci]
+		if col.Type.OID == types.OIDBpchar {
+			return nil, 0, false
+		}
+		usable := func(side, other expr) bool {
+			ce, ok := side.(*colExpr)
+			if !ok || ce.idx != off+ci {
+				return false
+			}
+			if oc, ok := other.(*colExpr); !ok || oc.idx >= off {
+				return false
+			}
+			k := other.typ().Kind()
+			return k == col.Type.Kind() || k == rowenc.KindInt && col.Type.Kind() == rowenc.KindFloat
+		}
+		if usable(c.l, c.r) {
+			return c.r, c.op, true
+		}
+		if usable(c.r, c.l) {
+			return c.l, c.op, true
+		}
+		return nil, 0, false
+	}
+	sp := &scanPlan{table: t, alias: alias, forUpdate: forUpdate, lookup: true}
+	if s := constrain(t.PrimaryKey, conj, keyCond); len(s.eq) > 0 {
+		sp.eq = s.eq
+		return sp
+	}
+	sp.chooseIndex(conj, keyCond)
+	if sp.index == nil || len(sp.ispan.eq) == 0 {
+		return nil
+	}
+	sp.ispan.lo, sp.ispan.hi = nil, nil
+	return sp
+}
+
+// joinFilter is the conjunction of a join step's ON and the WHERE clause.
+func joinFilter(where, on expr) expr {
+	switch {
+	case where == nil:
+		return on
+	case on == nil:
+		return where
+	}
+	return &andExpr{l: where, r: on}
+}

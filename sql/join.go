@@ -1,6 +1,8 @@
 package sql
 
 import (
+	"strings"
+
 	"github.com/meridiandb/meridian/sql/pgerror"
 	"github.com/meridiandb/meridian/sql/rowenc"
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -120,6 +122,11 @@ func (p *planner) planJoin(steps []*joinStep, filter expr, forUpdate bool) (*joi
 			s.on = on
 		}
 		s.scan = newScanPlan(s.st.table, s.st.alias, s.st.off, filter, forUpdate)
+		if i > 0 && s.scan.kind() != "point lookup" {
+			if ls := lookupScan(s.st.table, s.st.alias, s.st.off, joinFilter(filter, s.on), forUpdate); ls != nil {
+				s.scan = ls
+			}
+		}
 	}
 	return jp, nil
 }
@@ -127,9 +134,12 @@ func (p *planner) planJoin(steps []*joinStep, filter expr, forUpdate bool) (*joi
 func (jp *joinPlan) rows(ec *execCtx) ([]scannedRow, error) {
 	var rows []scannedRow
 	for i, s := range jp.steps {
-		inner, err := s.scan.rows(ec)
-		if err != nil {
-			return nil, err
+		var inner []scannedRow
+		if !s.scan.lookup {
+			var err error
+			if inner, err = s.scan.rows(ec); err != nil {
+				return nil, err
+			}
 		}
 		if i == 0 {
 			for _, r := range inner {
@@ -141,6 +151,15 @@ func (jp *joinPlan) rows(ec *execCtx) ([]scannedRow, error) {
 		}
 		var out []scannedRow
 		for _, r := range rows {
+			if s.scan.lookup {
+				s.scan.outer = r.row
+				var err error
+				inner, err = s.scan.rows(ec)
+				s.scan.outer = nil
+				if err != nil {
+					return nil, err
+				}
+			}
 			matched := false
 			for _, ir := range inner {
 				row := append([]rowenc.Value(nil), r.row...)
@@ -175,6 +194,10 @@ func (jp *joinPlan) explain() []string {
 			kind = "left join"
 		} else if s.on == nil {
 			kind = "cross join"
+		}
+		if s.scan.lookup {
+			lines = append(lines, "lookup join ("+strings.TrimSuffix(kind, " join")+") with "+s.scan.describe())
+			continue
 		}
 		lines = append(lines, "nested loop "+kind+" with "+s.scan.describe())
 	}

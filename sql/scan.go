@@ -29,6 +29,10 @@ type scanPlan struct {
 	index     *catalog.Index
 	ispan     span
 	indexOnly bool
+	// lookup: the key values are columns of the outer row of a join
+	// (lookupScan), which rows reads from outer.
+	lookup bool
+	outer  []rowenc.Value
 }
 
 func (sp *scanPlan) kind() string {
@@ -170,7 +174,7 @@ func flip(op opcode.Op) opcode.Op {
 // keyValue evaluates a key constraint for column ci; ok is false when it is
 // NULL (nothing matches).
 func (sp *scanPlan) keyValue(ec *execCtx, e expr, ci int) (rowenc.Value, bool, error) {
-	v, err := e.eval(ec, nil)
+	v, err := e.eval(ec, sp.outer)
 	if err != nil || v.IsNull() {
 		return v, false, err
 	}
