@@ -47,7 +47,14 @@ package sql
 // key column is a point lookup (Get), equality on a prefix and/or bounds on
 // the next key column is a range scan, anything else a full scan. The whole
 // WHERE is still evaluated on every row read, so the key span only has to
-// be a superset. UPDATE and DELETE read with locks (GetForUpdate, Scan
+// be a superset. When the filter pins no primary key column, a secondary
+// index whose leading columns it constrains is scanned instead (index
+// scan then a primary key read per entry, or index-only when every column
+// the SELECT names is an index or key column); an inner table of a join
+// whose key or index prefix the ON/WHERE equates to outer columns is read
+// per outer row (lookup join). See index.go and indexscan.go for CREATE
+// [UNIQUE] INDEX, DROP INDEX, UNIQUE constraints and entry upkeep.
+// UPDATE and DELETE read with locks (GetForUpdate, Scan
 // ForUpdate) and compute every new row before writing any; an UPDATE that
 // changes a key deletes all moved rows before inserting them again.
 //
