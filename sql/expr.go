@@ -353,6 +353,11 @@ func (p *planner) column(cn *ast.ColumnName, sc *scope) (expr, error) {
 			found, i = &sc.tables()[k], j
 		}
 	}
+	if found == nil && len(p.enclosing) > 0 && sc.excludedOff == 0 {
+		if x, ok, err := p.outerColumn(cn); ok || err != nil {
+			return x, err
+		}
+	}
 	if !known {
 		return nil, pgerror.New(pgerror.CodeUndefinedTable, "missing FROM-clause entry for table %q", cn.Table.O)
 	}

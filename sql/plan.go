@@ -30,6 +30,9 @@ type execCtx struct {
 	s      *session
 	tx     txn.Txn
 	params []rowenc.Value
+	// outer holds, for a correlated subquery being run, the current rows
+	// of the queries enclosing it, outermost first (see outerColExpr).
+	outer [][]rowenc.Value
 }
 
 // planner turns one parsed statement into a plan. It reads the catalog
@@ -44,6 +47,10 @@ type planner struct {
 	// depth counts the subqueries being planned; parameter types are
 	// settled only when the outermost statement is planned.
 	depth int
+	// enclosing are the scopes of the queries around the subquery being
+	// planned, outermost first: names a subquery cannot resolve resolve
+	// there (correlation).
+	enclosing []*enclosingScope
 }
 
 func (s *session) plan(ctx context.Context, tx txn.Txn, st *front.Parsed, ptypes []types.T) (plan, error) {

@@ -15,19 +15,98 @@ import (
 // execution, so the cached rows never outlive it).
 type subquery struct {
 	plan *selectPlan
-	done bool
-	rows [][]rowenc.Value
+	// correlated subqueries refer to the rows of enclosing queries and run
+	// again for each of them; the others run once.
+	correlated bool
+	done       bool
+	rows       [][]rowenc.Value
 }
 
-func (sq *subquery) results(ec *execCtx) ([][]rowenc.Value, error) {
-	if !sq.done {
-		cw := &collectWriter{}
-		if err := sq.plan.exec(ec, cw); err != nil {
-			return nil, err
-		}
-		sq.rows, sq.done = cw.rows, true
+// results runs the subquery for the enclosing query's current row.
+func (sq *subquery) results(ec *execCtx, row []rowenc.Value) ([][]rowenc.Value, error) {
+	if sq.done {
+		return sq.rows, nil
 	}
+	sub := *ec
+	sub.outer = append(ec.outer[:len(ec.outer):len(ec.outer)], row)
+	cw := &collectWriter{}
+	if err := sq.plan.exec(&sub, cw); err != nil {
+		return nil, err
+	}
+	if sq.correlated {
+		return cw.rows, nil
+	}
+	sq.rows, sq.done = cw.rows, true
 	return sq.rows, nil
+}
+
+// enclosingScope is a scope around a subquery being planned.
+type enclosingScope struct {
+	sc *scope
+	// correlated is set when the subquery planned inside sc (or one nested
+	// in it) refers to sc or to a scope further out.
+	correlated bool
+}
+
+// outerColExpr reads a column of an enclosing query's current row.
+type outerColExpr struct {
+	level int // index into execCtx.outer
+	idx   int
+	t     types.T
+}
+
+func (e *outerColExpr) typ() types.T { return e.t }
+func (e *outerColExpr) eval(ec *execCtx, _ []rowenc.Value) (rowenc.Value, error) {
+	if e.level >= len(ec.outer) || e.idx >= len(ec.outer[e.level]) {
+		return rowenc.Null(), pgerror.New(pgerror.CodeInternalError, "outer reference out of range")
+	}
+	return ec.outer[e.level][e.idx], nil
+}
+
+// outerColumn resolves a name the subquery's own scope lacks in the
+// enclosing scopes, innermost first, marking the subqueries in between
+// correlated. ok is false when no enclosing scope has it.
+func (p *planner) outerColumn(cn *ast.ColumnName) (expr, bool, error) {
+	for lvl := len(p.enclosing) - 1; lvl >= 0; lvl-- {
+		osc := p.enclosing[lvl].sc
+		if !osc.hasRef(cn) {
+			continue
+		}
+		if osc.aggs != nil {
+			return nil, false, pgerror.Unsupported("correlated references to a grouped or aggregated query")
+		}
+		// Resolve against that scope alone (its own enclosing scopes are
+		// not consulted: it has the name).
+		saved := p.enclosing
+		p.enclosing = nil
+		x, err := p.column(cn, osc)
+		p.enclosing = saved
+		if err != nil {
+			return nil, false, err
+		}
+		c, ok := x.(*colExpr)
+		if !ok {
+			return nil, false, pgerror.Unsupported("this correlated reference")
+		}
+		for j := lvl; j < len(p.enclosing); j++ {
+			p.enclosing[j].correlated = true
+		}
+		return &outerColExpr{level: lvl, idx: c.idx, t: c.t}, true, nil
+	}
+	return nil, false, nil
+}
+
+// hasRef reports whether a (possibly qualified) column name resolves in sc.
+func (sc *scope) hasRef(cn *ast.ColumnName) bool {
+	for _, st := range sc.tables() {
+		if cn.Table.O != "" && cn.Table.O != st.alias {
+			continue
+		}
+		if st.table.ColumnIndex(cn.Name.O) >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // planSubquery plans the SELECT of a subquery expression. Column names it
@@ -39,7 +118,10 @@ func (p *planner) planSubquery(q ast.ResultSetNode, sc *scope) (*subquery, error
 		return nil, pgerror.Unsupported("this kind of subquery")
 	}
 	p.depth++
+	enc := &enclosingScope{sc: sc}
+	p.enclosing = append(p.enclosing, enc)
 	pl, err := p.planSelect(sel)
+	p.enclosing = p.enclosing[:len(p.enclosing)-1]
 	p.depth--
 	if err != nil {
 		pe := pgerror.Flatten(err)
@@ -50,7 +132,7 @@ func (p *planner) planSubquery(q ast.ResultSetNode, sc *scope) (*subquery, error
 		}
 		return nil, err
 	}
-	return &subquery{plan: pl.(*selectPlan)}, nil
+	return &subquery{plan: pl.(*selectPlan), correlated: enc.correlated}, nil
 }
 
 // scalarSubquery is (SELECT x ...): its one value, NULL for no rows.
@@ -60,8 +142,8 @@ type scalarSubquery struct {
 }
 
 func (e *scalarSubquery) typ() types.T { return e.t }
-func (e *scalarSubquery) eval(ec *execCtx, _ []rowenc.Value) (rowenc.Value, error) {
-	rows, err := e.sq.results(ec)
+func (e *scalarSubquery) eval(ec *execCtx, row []rowenc.Value) (rowenc.Value, error) {
+	rows, err := e.sq.results(ec, row)
 	if err != nil {
 		return rowenc.Null(), err
 	}
@@ -81,8 +163,8 @@ type existsSubquery struct {
 }
 
 func (e *existsSubquery) typ() types.T { return types.Bool }
-func (e *existsSubquery) eval(ec *execCtx, _ []rowenc.Value) (rowenc.Value, error) {
-	rows, err := e.sq.results(ec)
+func (e *existsSubquery) eval(ec *execCtx, row []rowenc.Value) (rowenc.Value, error) {
+	rows, err := e.sq.results(ec, row)
 	if err != nil {
 		return rowenc.Null(), err
 	}
@@ -103,7 +185,7 @@ func (e *inSubquery) eval(ec *execCtx, row []rowenc.Value) (rowenc.Value, error)
 	if err != nil || v.IsNull() {
 		return rowenc.Null(), err
 	}
-	rows, err := e.sq.results(ec)
+	rows, err := e.sq.results(ec, row)
 	if err != nil {
 		return rowenc.Null(), err
 	}
