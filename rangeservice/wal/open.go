@@ -183,6 +183,13 @@ func (w *WAL) replaySegment(seq uint64, last bool) error {
 		if err := f.Truncate(int64(img.validEnd)); err != nil {
 			return fmt.Errorf("wal: cutting %s at %d: %w", path, img.validEnd, err)
 		}
+	}
+	// The last segment's tail may have been written by a process that
+	// died before its fdatasync: readable from the page cache, not yet
+	// durable. Recovery reports it (the caller restarts from it and acts
+	// on it), so make it durable first. Older segments were synced before
+	// their successor was created.
+	if img.reason != "" || last {
 		if err := f.Sync(); err != nil {
 			return fmt.Errorf("wal: syncing %s: %w", path, err)
 		}

@@ -374,8 +374,10 @@ func (w *WAL) commitGroup(reqs []*request) {
 		w.notify(&job{reqs: reqs})
 		return
 	}
+	groupStart := w.active.size
 	if _, err := w.active.f.Write(buf); err != nil {
 		err = w.fail(fmt.Errorf("writing %s: %w", w.active.name, err))
+		w.cutFailedGroup(groupStart)
 		w.notify(&job{reqs: reqs, err: err})
 		return
 	}
@@ -388,10 +390,24 @@ func (w *WAL) commitGroup(reqs []*request) {
 	w.stats.bytes.Add(int64(len(buf)))
 	if err := serr; err != nil {
 		err = w.fail(fmt.Errorf("syncing %s: %w", w.active.name, err))
+		w.cutFailedGroup(groupStart)
 		w.notify(&job{reqs: reqs, err: err})
 		return
 	}
 	w.notify(&job{reqs: reqs})
+}
+
+// cutFailedGroup cuts the active segment back to off, where the failed
+// group began. After a failed fdatasync the kernel may have dropped the
+// group's dirty pages yet still serve them from its cache, so a process
+// that reopens the WAL (without a power loss) would read back, as if it
+// were durable, a group that is not on disk and was never acknowledged.
+// Cutting the file discards the cached bytes. Best effort: if the cut
+// fails too, or the process dies first, that window remains (recovery
+// cannot tell such bytes from durable ones).
+func (w *WAL) cutFailedGroup(off int64) {
+	_ = w.active.f.Truncate(off)
+	w.active.size = off
 }
 
 // rotate starts a new segment. Every group written so far is synced (the
