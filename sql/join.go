@@ -16,6 +16,12 @@ type joinStep struct {
 	onAST ast.ExprNode // ON condition, or nil (cross join)
 	on    expr
 	scan  *scanPlan
+	// sub, when set, is a subquery in FROM: its rows are the step's rows
+	// (st.table is then a descriptor made up for its columns; derived.go).
+	sub plan
+	// hash, when set, matches rows on the ON clause's equalities through a
+	// hash table of the step's rows (hashjoin.go).
+	hash *hashKeys
 }
 
 // joinPlan joins the tables of a FROM clause with nested loops, left to
@@ -86,7 +92,12 @@ func (p *planner) flattenFrom(node ast.ResultSetNode, out *[]*joinStep, nested b
 	case *ast.TableSource:
 		tn, ok := n.Source.(*ast.TableName)
 		if !ok {
-			return pgerror.Unsupported("subqueries in FROM")
+			step, err := p.derivedTable(n)
+			if err != nil {
+				return err
+			}
+			*out = append(*out, step)
+			return nil
 		}
 		t, err := p.resolveTable(tn)
 		if err != nil {
@@ -121,11 +132,18 @@ func (p *planner) planJoin(steps []*joinStep, filter expr, forUpdate bool) (*joi
 			}
 			s.on = on
 		}
+		if s.sub != nil {
+			s.hash = hashKeysFor(s)
+			continue
+		}
 		s.scan = newScanPlan(s.st.table, s.st.alias, s.st.off, filter, forUpdate)
 		if i > 0 && s.scan.kind() != "point lookup" {
 			if ls := lookupScan(s.st.table, s.st.alias, s.st.off, joinFilter(filter, s.on), forUpdate); ls != nil {
 				s.scan = ls
 			}
+		}
+		if i > 0 && !s.scan.lookup {
+			s.hash = hashKeysFor(s)
 		}
 	}
 	return jp, nil
@@ -135,11 +153,15 @@ func (jp *joinPlan) rows(ec *execCtx) ([]scannedRow, error) {
 	var rows []scannedRow
 	for i, s := range jp.steps {
 		var inner []scannedRow
-		if !s.scan.lookup {
+		if !s.isLookup() {
 			var err error
-			if inner, err = s.scan.rows(ec); err != nil {
+			if inner, err = s.rows(ec); err != nil {
 				return nil, err
 			}
+		}
+		var table map[string][]scannedRow
+		if s.hash != nil && i > 0 {
+			table = s.hash.build(inner)
 		}
 		if i == 0 {
 			for _, r := range inner {
@@ -151,7 +173,10 @@ func (jp *joinPlan) rows(ec *execCtx) ([]scannedRow, error) {
 		}
 		var out []scannedRow
 		for _, r := range rows {
-			if s.scan.lookup {
+			if table != nil {
+				inner = table[s.hash.probeKey(r.row)]
+			}
+			if s.isLookup() {
 				s.scan.outer = r.row
 				var err error
 				inner, err = s.scan.rows(ec)
@@ -195,11 +220,15 @@ func (jp *joinPlan) explain() []string {
 		} else if s.on == nil {
 			kind = "cross join"
 		}
-		if s.scan.lookup {
+		if s.isLookup() {
 			lines = append(lines, "lookup join ("+strings.TrimSuffix(kind, " join")+") with "+s.scan.describe())
 			continue
 		}
-		lines = append(lines, "nested loop "+kind+" with "+s.scan.describe())
+		if s.hash != nil {
+			lines = append(lines, "hash join ("+strings.TrimSuffix(kind, " join")+") on "+s.hash.describe()+" with "+s.describe())
+			continue
+		}
+		lines = append(lines, "nested loop "+kind+" with "+s.describe())
 	}
-	return append(lines, jp.steps[0].scan.describe())
+	return append(lines, jp.steps[0].describe())
 }

@@ -83,6 +83,8 @@ func (p *planner) planStmt(n ast.StmtNode) (plan, error) {
 	switch n := n.(type) {
 	case *ast.SelectStmt:
 		return p.planSelect(n)
+	case *ast.SetOprStmt:
+		return p.planSetOpr(n)
 	case *ast.InsertStmt:
 		return p.planInsert(n)
 	case *ast.UpdateStmt:

@@ -60,8 +60,12 @@ func (p *planner) planSelect(n *ast.SelectStmt) (plan, error) {
 	switch len(steps) {
 	case 0:
 	case 1:
-		t, alias = steps[0].st.table, steps[0].st.alias
-		sc.table, sc.alias = t, alias
+		if steps[0].sub == nil {
+			t, alias = steps[0].st.table, steps[0].st.alias
+			sc.table, sc.alias = t, alias
+			break
+		}
+		fallthrough // a subquery in FROM runs as a one-step join
 	default:
 		for _, s := range steps {
 			sc.joined = append(sc.joined, s.st)
@@ -88,7 +92,7 @@ func (p *planner) planSelect(n *ast.SelectStmt) (plan, error) {
 	if t != nil {
 		sp.scan = newScanPlan(t, alias, 0, sp.filter, forUpdate)
 		sp.scan.coverOnly(selectColumns(n))
-	} else if len(steps) > 1 {
+	} else if len(steps) > 0 {
 		if sp.join, err = p.planJoin(steps, sp.filter, forUpdate); err != nil {
 			return nil, err
 		}

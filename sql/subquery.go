@@ -14,7 +14,7 @@ import (
 // per execution of the statement (the plan is rebuilt for every
 // execution, so the cached rows never outlive it).
 type subquery struct {
-	plan *selectPlan
+	plan plan // a *selectPlan or *setOpPlan
 	// correlated subqueries refer to the rows of enclosing queries and run
 	// again for each of them; the others run once.
 	correlated bool
@@ -113,14 +113,19 @@ func (sc *scope) hasRef(cn *ast.ColumnName) bool {
 // cannot resolve but the enclosing query could are correlated references,
 // which are refused.
 func (p *planner) planSubquery(q ast.ResultSetNode, sc *scope) (*subquery, error) {
-	sel, ok := q.(*ast.SelectStmt)
-	if !ok {
-		return nil, pgerror.Unsupported("this kind of subquery")
-	}
 	p.depth++
 	enc := &enclosingScope{sc: sc}
 	p.enclosing = append(p.enclosing, enc)
-	pl, err := p.planSelect(sel)
+	var pl plan
+	var err error
+	switch q := q.(type) {
+	case *ast.SelectStmt:
+		pl, err = p.planSelect(q)
+	case *ast.SetOprStmt:
+		pl, err = p.planSetOpr(q)
+	default:
+		err = pgerror.Unsupported("this kind of subquery")
+	}
 	p.enclosing = p.enclosing[:len(p.enclosing)-1]
 	p.depth--
 	if err != nil {
@@ -132,7 +137,7 @@ func (p *planner) planSubquery(q ast.ResultSetNode, sc *scope) (*subquery, error
 		}
 		return nil, err
 	}
-	return &subquery{plan: pl.(*selectPlan), correlated: enc.correlated}, nil
+	return &subquery{plan: pl, correlated: enc.correlated}, nil
 }
 
 // scalarSubquery is (SELECT x ...): its one value, NULL for no rows.
@@ -212,10 +217,10 @@ func (p *planner) compileSubquery(e ast.ExprNode, sc *scope) (expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(sq.plan.proj) != 1 {
+		if len(sq.plan.columns()) != 1 {
 			return nil, pgerror.New(pgerror.CodeSyntaxError, "subquery must return only one column")
 		}
-		return &scalarSubquery{sq: sq, t: sq.plan.proj[0].typ()}, nil
+		return &scalarSubquery{sq: sq, t: sq.plan.columns()[0].Type}, nil
 	case *ast.ExistsSubqueryExpr:
 		sub, ok := e.Sel.(*ast.SubqueryExpr)
 		if !ok {
@@ -239,10 +244,10 @@ func (p *planner) compileInSubquery(e *ast.PatternInExpr, sc *scope) (expr, erro
 	if err != nil {
 		return nil, err
 	}
-	if len(sq.plan.proj) != 1 {
+	if len(sq.plan.columns()) != 1 {
 		return nil, pgerror.New(pgerror.CodeSyntaxError, "subquery has too many columns")
 	}
-	it := sq.plan.proj[0].typ()
+	it := sq.plan.columns()[0].Type
 	x, err := p.compile(e.Expr, hintFor(it), sc)
 	if err != nil {
 		return nil, err
