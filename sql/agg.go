@@ -15,7 +15,12 @@ import (
 // grouping columns, then the aggregates' results; references to a grouping
 // column outside an aggregate read it from there.
 type aggList struct {
-	groupCols []int // table column positions of the GROUP BY columns
+	groupCols []int // table column positions of the GROUP BY columns; -1 for an expression
+	// groupExprs are the GROUP BY items (one per groupCols entry), and
+	// groupText their SQL text, which select-list and HAVING expressions
+	// are matched against (groupby.go).
+	groupExprs []expr
+	groupText  []string
 	specs     []*aggSpec
 	having    expr // over the aggregated row, or nil
 }
@@ -134,8 +139,12 @@ func (a *aggList) groups(ec *execCtx, rows []scannedRow) ([]scannedRow, error) {
 	} else {
 		for _, r := range rows {
 			var k []byte
-			for _, i := range a.groupCols {
-				k = rowenc.AppendKey(k, r.row[i], rowenc.Ascending)
+			for _, g := range a.groupExprs {
+				v, err := g.eval(ec, r.row)
+				if err != nil {
+					return nil, err
+				}
+				k = rowenc.AppendKey(k, v, rowenc.Ascending)
 			}
 			if _, ok := members[string(k)]; !ok {
 				order = append(order, string(k))
@@ -151,8 +160,12 @@ func (a *aggList) groups(ec *execCtx, rows []scannedRow) ([]scannedRow, error) {
 			return nil, err
 		}
 		row := make([]rowenc.Value, 0, len(a.groupCols)+len(vals))
-		for _, i := range a.groupCols {
-			row = append(row, g[0].row[i])
+		for _, ge := range a.groupExprs {
+			v, err := ge.eval(ec, g[0].row)
+			if err != nil {
+				return nil, err
+			}
+			row = append(row, v)
 		}
 		row = append(row, vals...)
 		if a.having != nil {

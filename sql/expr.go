@@ -130,6 +130,9 @@ func paramHint(t types.T) types.T {
 // compile compiles e; hint is the type an untyped e should take (Unknown
 // for none).
 func (p *planner) compile(e ast.ExprNode, hint types.T, sc *scope) (expr, error) {
+	if g := groupRef(e, sc); g != nil {
+		return g, nil
+	}
 	switch e := e.(type) {
 	case *test_driver.ParamMarkerExpr:
 		idx := p.st.ParamIndex(e)

@@ -112,7 +112,7 @@ func (p *planner) planSelect(n *ast.SelectStmt) (plan, error) {
 	if n.GroupBy != nil || n.Having != nil || hasAggregates(append(fieldNodes, orderNodes...)...) {
 		sp.aggs = &aggList{}
 		if n.GroupBy != nil {
-			if sp.aggs.groupCols, err = p.groupBy(n, sc); err != nil {
+			if err = p.groupBy(n, sc, sp.aggs); err != nil {
 				return nil, err
 			}
 		}
@@ -229,47 +229,6 @@ func (p *planner) planSelect(n *ast.SelectStmt) (plan, error) {
 		sp.cols[i].Type = sp.proj[i].typ()
 	}
 	return sp, nil
-}
-
-// groupBy resolves GROUP BY items to table columns: a column name, an
-// output column's alias or position when that output is a column.
-func (p *planner) groupBy(n *ast.SelectStmt, sc *scope) ([]int, error) {
-	if len(sc.tables()) == 0 {
-		return nil, pgerror.Unsupported("GROUP BY without FROM")
-	}
-	var cols []int
-	for _, it := range n.GroupBy.Items {
-		e := it.Expr
-		if pos, ok := e.(*ast.PositionExpr); ok {
-			if pos.P != nil || pos.N < 1 || pos.N > len(n.Fields.Fields) || n.Fields.Fields[pos.N-1].Expr == nil {
-				return nil, pgerror.New("42P10", "GROUP BY position %d is not in select list", pos.N)
-			}
-			e = n.Fields.Fields[pos.N-1].Expr
-		} else if cn, ok := e.(*ast.ColumnNameExpr); ok && cn.Name.Table.O == "" && !sc.has(cn.Name.Name.O) {
-			for _, f := range n.Fields.Fields {
-				if f.AsName.O == cn.Name.Name.O {
-					e = f.Expr
-				}
-			}
-		}
-		for {
-			pe, ok := e.(*ast.ParenthesesExpr)
-			if !ok {
-				break
-			}
-			e = pe.Expr
-		}
-		cn, ok := e.(*ast.ColumnNameExpr)
-		if !ok {
-			return nil, pgerror.Unsupported("GROUP BY expressions other than columns")
-		}
-		x, err := p.column(cn.Name, sc)
-		if err != nil {
-			return nil, err
-		}
-		cols = append(cols, x.(*colExpr).idx)
-	}
-	return cols, nil
 }
 
 func (p *planner) compileInt(e ast.ExprNode, what string, sc *scope) (expr, error) {
