@@ -54,7 +54,13 @@ func castValue(v rowenc.Value, from, to types.T, explicit bool) (rowenc.Value, e
 	switch {
 	case to.IsString():
 		s := v.S
-		if v.Kind != rowenc.KindString {
+		if v.Kind == rowenc.KindBool {
+			// bool's cast to text spells the word (its output is t/f).
+			s = "false"
+			if v.Bool() {
+				s = "true"
+			}
+		} else if v.Kind != rowenc.KindString {
 			s = types.FormatText(from, v)
 		}
 		if from.OID == types.OIDBpchar && to.OID != types.OIDBpchar {

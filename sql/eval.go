@@ -388,5 +388,16 @@ func (e *concatExpr) eval(ec *execCtx, row []rowenc.Value) (rowenc.Value, error)
 	if err != nil || b.IsNull() {
 		return rowenc.Null(), err
 	}
-	return rowenc.String(types.FormatText(e.l.typ(), a) + types.FormatText(e.r.typ(), b)), nil
+	return rowenc.String(concatText(e.l.typ(), a) + concatText(e.r.typ(), b)), nil
+}
+
+// concatText is an operand of || as text: its cast to text (true, not t).
+func concatText(t types.T, v rowenc.Value) string {
+	if v.Kind == rowenc.KindBool {
+		if v.Bool() {
+			return "true"
+		}
+		return "false"
+	}
+	return types.FormatText(t, v)
 }

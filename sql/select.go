@@ -292,6 +292,13 @@ func exprName(e ast.ExprNode) string {
 		return e.F
 	case *ast.CaseExpr:
 		return "case"
+	case *ast.SubqueryExpr:
+		// A scalar subquery is named by its one column.
+		if sel, ok := e.Query.(*ast.SelectStmt); ok && sel.Fields != nil && len(sel.Fields.Fields) == 1 {
+			return outputName(sel.Fields.Fields[0])
+		}
+	case *ast.ExistsSubqueryExpr:
+		return "exists"
 	case *test_driver.ValueExpr:
 		if e.Kind() == test_driver.KindInt64 && e.Type.GetFlag()&mysql.IsBooleanFlag != 0 {
 			return "bool"

@@ -14,6 +14,7 @@ func schema() []string {
 		`CREATE TABLE t1 (id INT PRIMARY KEY, a INT, b BIGINT, f DOUBLE PRECISION, s TEXT, flag BOOLEAN, ts TIMESTAMP)`,
 		`CREATE TABLE t2 (id INT PRIMARY KEY, t1_id INT, qty INT, price DOUBLE PRECISION, note TEXT)`,
 		`CREATE TABLE t3 (k TEXT PRIMARY KEY, v INT, w DOUBLE PRECISION)`,
+		`CREATE TABLE t4 (id INT PRIMARY KEY, amt NUMERIC(10,2), rate NUMERIC, qty BIGINT)`,
 	}
 }
 
@@ -58,5 +59,13 @@ func dataInserts(seed int64) []string {
 			maybe(0.2, fmt.Sprint(float64(r.Intn(80))/4))))
 	}
 	stmts = append(stmts, "INSERT INTO t3 VALUES "+strings.Join(rows, ", "))
+	rows = nil
+	for id := 1; id <= 30; id++ {
+		rows = append(rows, fmt.Sprintf("(%d, %s, %s, %s)", id,
+			maybe(0.15, fmt.Sprintf("%d.%02d", r.Intn(2000)-500, r.Intn(100))),
+			maybe(0.15, fmt.Sprintf("%d.%0*d", r.Intn(20)-5, 1+r.Intn(5), r.Intn(1000))),
+			maybe(0.15, fmt.Sprint(r.Int63n(1<<45)-1<<44))))
+	}
+	stmts = append(stmts, "INSERT INTO t4 VALUES "+strings.Join(rows, ", "))
 	return stmts
 }

@@ -90,7 +90,8 @@ var templates = []template{
 	}},
 	{"math_funcs", true, func(g *gen) string {
 		fns := []string{"abs(a)", "abs(f)", "round(f)", "ceil(f)", "floor(f)", "mod(a, 3)",
-			"greatest(a, 2, " + g.num() + ")", "least(a, f)", "sqrt(abs(f))", "round(f, 1)", "ceiling(f)"}
+			"greatest(a, 2, " + g.num() + ")", "least(a, f)", "sqrt(abs(f))", "round(f, 1)", "ceiling(f)",
+			"round(a / 3.0, 2)", "mod(a, 2.5)", "trunc(f)"}
 		g.r.Shuffle(len(fns), func(i, j int) { fns[i], fns[j] = fns[j], fns[i] })
 		return "SELECT id, " + strings.Join(fns[:4], ", ") + " FROM t1 ORDER BY id"
 	}},
@@ -152,5 +153,59 @@ var templates = []template{
 	}},
 	{"subq_scalar", true, func(g *gen) string {
 		return "SELECT id, a, (SELECT max(qty) FROM t2) - a FROM t1 WHERE f > (SELECT avg(w) FROM t3) ORDER BY id"
+	}},
+	{"agg_avg_int", false, func(g *gen) string {
+		return "SELECT " + g.pick("flag", "a % 3", "s IS NULL") + ", avg(a), sum(b), avg(b), sum(a) FROM t1 GROUP BY 1"
+	}},
+	{"numeric_arith", true, func(g *gen) string {
+		fns := []string{"amt + rate", "amt * rate", "amt / " + g.pick("3", "7", "0.7", "rate"), "amt - qty", "rate * 2.5",
+			"round(amt, 1)", "round(rate)", "trunc(rate, 2)", "floor(amt)", "ceil(rate)", "abs(amt)", "amt % 7",
+			"amt::int", "rate::float8", "qty::numeric / 1000", "-amt", "amt > rate", "amt = 0"}
+		g.r.Shuffle(len(fns), func(i, j int) { fns[i], fns[j] = fns[j], fns[i] })
+		return "SELECT id, " + strings.Join(fns[:4], ", ") + " FROM t4 WHERE rate <> 0 OR rate IS NULL ORDER BY id"
+	}},
+	{"numeric_agg", false, func(g *gen) string {
+		return "SELECT sum(amt), avg(amt), min(rate), max(rate), sum(qty), avg(qty), count(DISTINCT amt) FROM t4 WHERE " +
+			g.pick("amt > 0", "rate < 3.5", "qty > 0", "true", "amt BETWEEN -100 AND 700.5")
+	}},
+	{"numeric_order", true, func(g *gen) string {
+		return "SELECT id, amt, rate FROM t4 ORDER BY " + g.pick("amt", "rate DESC", "amt * rate", "rate NULLS FIRST") + ", id LIMIT " + fmt.Sprint(5+g.r.Intn(20))
+	}},
+	{"group_expr", false, func(g *gen) string {
+		e := g.pick("a % 3", "a / 4", "lower(s)", "length(s)", "f > 0", "a + 1", "coalesce(a, -1)")
+		return "SELECT " + e + ", count(*), max(id) FROM t1 GROUP BY " + e + g.pick("", " HAVING count(*) > 1", " HAVING max(id) < 30")
+	}},
+	{"union", false, func(g *gen) string {
+		op := g.pick("UNION", "UNION ALL", "INTERSECT", "EXCEPT", "INTERSECT ALL", "EXCEPT ALL")
+		return g.pick("SELECT a FROM t1 WHERE id < 25", "SELECT qty FROM t2", "SELECT v FROM t3") + " " + op + " " +
+			g.pick("SELECT a FROM t1 WHERE id > 15", "SELECT qty FROM t2 WHERE price > 200", "SELECT v FROM t3", "SELECT 3")
+	}},
+	{"union_order", true, func(g *gen) string {
+		return "SELECT id, s FROM t1 WHERE a > 2 UNION SELECT id, note FROM t2 WHERE qty < 3 ORDER BY 1, 2 LIMIT " + fmt.Sprint(5+g.r.Intn(30))
+	}},
+	{"derived", false, func(g *gen) string {
+		return g.pick(
+			"SELECT x.k, x.n FROM (SELECT t1_id AS k, count(*) AS n FROM t2 GROUP BY t1_id) AS x WHERE x.n > "+fmt.Sprint(g.r.Intn(4)),
+			"SELECT t1.id, d.total FROM t1 JOIN (SELECT t1_id, sum(qty) AS total FROM t2 GROUP BY t1_id) d ON d.t1_id = t1.id WHERE d.total > "+fmt.Sprint(g.r.Intn(30)),
+			"SELECT count(*), max(u.a) FROM (SELECT a FROM t1 UNION ALL SELECT v FROM t3) AS u",
+			"SELECT s, c FROM (SELECT s, count(*) AS c FROM t1 GROUP BY s) AS q WHERE c >= "+fmt.Sprint(1+g.r.Intn(3)))
+	}},
+	{"correlated", true, func(g *gen) string {
+		return g.pick(
+			"SELECT id, (SELECT count(*) FROM t2 WHERE t2.t1_id = t1.id) FROM t1 ORDER BY id",
+			"SELECT id, (SELECT max(price) FROM t2 WHERE t2.t1_id = t1.id AND t2.qty > t1.a) FROM t1 ORDER BY id",
+			"SELECT id FROM t1 WHERE "+g.pick("", "NOT ")+"EXISTS (SELECT 1 FROM t2 WHERE t2.t1_id = t1.id AND t2.qty > "+fmt.Sprint(g.r.Intn(12))+") ORDER BY id",
+			"SELECT id FROM t1 WHERE a "+g.pick("IN", "NOT IN")+" (SELECT qty FROM t2 WHERE t2.t1_id = t1.id) ORDER BY id",
+			"SELECT t2.id FROM t2 WHERE t2.price > (SELECT avg(price) FROM t2 AS x WHERE x.t1_id = t2.t1_id) ORDER BY t2.id")
+	}},
+	{"join_hash_multi", true, func(g *gen) string {
+		return "SELECT t1.id, t2.id, t3.k FROM t1 JOIN t2 ON t2.t1_id = t1.id " + g.pick("JOIN", "LEFT JOIN") +
+			" t3 ON t3.v = t2.qty WHERE t1.id < " + fmt.Sprint(10+g.r.Intn(30)) + " ORDER BY t1.id, t2.id, t3.k"
+	}},
+	{"cast_text", true, func(g *gen) string {
+		fns := []string{"a::text", "f::text", "flag::text", "ts::text", "a::float8", "f::int", "(a / 2)::numeric",
+			"CAST(f AS INTEGER)", "s::varchar(3)", "'x' || a::text", "length(a::text)", "b::text"}
+		g.r.Shuffle(len(fns), func(i, j int) { fns[i], fns[j] = fns[j], fns[i] })
+		return "SELECT id, " + strings.Join(fns[:4], ", ") + " FROM t1 ORDER BY id"
 	}},
 }
