@@ -115,5 +115,8 @@ func (l *slotLog) compact(snap Snapshot) {
 	}
 	n, _ := slices.BinarySearch(l.confIdx, snap.Index+1)
 	l.confIdx = slices.Clone(l.confIdx[n:])
+	// Slot writes not yet handed out that the snapshot covers are not to
+	// be persisted: the caller would write them below the snapshot.
+	l.pending = slices.DeleteFunc(l.pending, func(e Entry) bool { return e.Index <= snap.Index })
 	l.snap = snap
 }
