@@ -124,7 +124,6 @@ func TestRefused(t *testing.T) {
 		{`SELECT U&'x'`, pgerror.CodeFeatureNotSupported, "Unicode"},
 		{`SELECT B'101'`, pgerror.CodeFeatureNotSupported, "bit string"},
 		{`SELECT x::timestamptz`, pgerror.CodeFeatureNotSupported, "timestamptz"},
-		{`SELECT x::numeric`, pgerror.CodeFeatureNotSupported, "numeric"},
 		{`SELECT x::int[]`, pgerror.CodeFeatureNotSupported, "array"},
 		{`CREATE TABLE t (ts TIMESTAMP WITH TIME ZONE)`, pgerror.CodeFeatureNotSupported, "time zone"},
 		{`CREATE TEMP TABLE t (a int)`, pgerror.CodeFeatureNotSupported, "temporary"},
