@@ -401,3 +401,23 @@ func concatText(t types.T, v rowenc.Value) string {
 	}
 	return types.FormatText(t, v)
 }
+
+// notDistinctExpr is x IS NOT DISTINCT FROM y: equality where NULL equals
+// NULL; never NULL itself.
+type notDistinctExpr struct{ l, r expr }
+
+func (e *notDistinctExpr) typ() types.T { return types.Bool }
+func (e *notDistinctExpr) eval(ec *execCtx, row []rowenc.Value) (rowenc.Value, error) {
+	a, err := e.l.eval(ec, row)
+	if err != nil {
+		return a, err
+	}
+	b, err := e.r.eval(ec, row)
+	if err != nil {
+		return b, err
+	}
+	if a.IsNull() || b.IsNull() {
+		return rowenc.Bool(a.IsNull() && b.IsNull()), nil
+	}
+	return rowenc.Bool(compareValues(a, b) == 0), nil
+}

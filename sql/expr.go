@@ -452,6 +452,19 @@ func (p *planner) binary(op opcode.Op, l, r ast.ExprNode, sc *scope) (expr, erro
 			return nil, err
 		}
 		return newCmp(op, le, re)
+	case opcode.NullEQ:
+		// IS NOT DISTINCT FROM (the front's <=>).
+		le, re, err := p.operands(l, r, sc)
+		if err != nil {
+			return nil, err
+		}
+		if le.typ().OID == types.OIDUnknown && re.typ().OID == types.OIDUnknown {
+			le, re = &castExpr{e: le, to: types.Text}, &castExpr{e: re, to: types.Text}
+		}
+		if _, err := newCmp(opcode.EQ, le, re); err != nil {
+			return nil, err
+		}
+		return &notDistinctExpr{l: le, r: re}, nil
 	case opcode.Plus, opcode.Minus, opcode.Mul, opcode.Div, opcode.Mod:
 		if p.untyped(l) && p.untyped(r) {
 			if _, ok := l.(*test_driver.ParamMarkerExpr); ok {

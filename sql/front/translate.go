@@ -91,7 +91,7 @@ func (t *translator) render() Statement {
 	var spans []span
 	pos, end := 0, 0
 	for i, tok := range t.out {
-		if i > 0 && (tok.space || tok.kind != tokOp && t.out[i-1].kind != tokOp) {
+		if i > 0 && (tok.space || tok.kind != tokOp && t.out[i-1].kind != tokOp) && !callParen(t.out[i-1], tok) {
 			b.WriteByte(' ')
 		}
 		if tok.end > 0 {
@@ -283,6 +283,30 @@ func (t *translator) general(toks []token) error {
 			// sequence syntax; PostgreSQL's take a text argument.
 			tok.text = SeqFuncPrefix + tok.text
 			t.emit(tok)
+		case tok.is("is") && (next("distinct") || next("not") && i+2 < len(toks) && toks[i+2].is("distinct")):
+			// x IS [NOT] DISTINCT FROM y: the null-safe <=>, negated for
+			// IS DISTINCT FROM by a NOT in front of x (MySQL's NOT binds
+			// looser than <=>, as PostgreSQL's IS binds looser than + and
+			// tighter than NOT/AND).
+			not := next("not")
+			j := i + 2
+			if not {
+				j++
+			}
+			if j >= len(toks) || !toks[j].is("from") {
+				return syntaxErr(tokPos(toks, j), "syntax error at or near %s", tokText(toks, j))
+			}
+			if !not {
+				start, ok := operandStart(t.out)
+				if !ok || start > 0 && !distinctOperandBoundary(t.out[start-1]) {
+					return pgerror.Unsupported("IS DISTINCT FROM on a compound left operand (parenthesize it)")
+				}
+				rest := append([]token(nil), t.out[start:]...)
+				t.out = append(t.out[:start], token{kind: tokRaw, text: "not", space: true})
+				t.out = append(t.out, rest...)
+			}
+			t.op("<=>")
+			i = j
 		case tok.kind == tokOp && (tok.text == "[" || tok.text == "]"):
 			return pgerror.Unsupported("arrays and subscripts")
 		case tok.is("returning"):
@@ -423,4 +447,34 @@ func (t *translator) nullsOrder(which string) error {
 	t.op(")")
 	t.out = append(t.out, dir...)
 	return nil
+}
+
+// spaceSensitiveFuncs are the built-ins the TiDB lexer recognises only
+// when "(" follows the name directly (MySQL without IGNORE_SPACE);
+// PostgreSQL allows "count (*)", so render drops the space.
+var spaceSensitiveFuncs = map[string]bool{
+	"count": true, "sum": true, "avg": true, "min": true, "max": true, "cast": true,
+	"substring": true, "substr": true, "trim": true, "position": true, "extract": true,
+	"now": true, "bit_and": true, "bit_or": true, "bit_xor": true, "std": true, "stddev": true,
+	"stddev_pop": true, "stddev_samp": true, "variance": true, "var_pop": true, "var_samp": true,
+	"group_concat": true, "curdate": true, "curtime": true, "date_add": true, "date_sub": true,
+	"translate": true, "mid": true, "sysdate": true,
+}
+
+func callParen(prev, tok token) bool {
+	return tok.kind == tokOp && tok.text == "(" && prev.kind == tokIdent && spaceSensitiveFuncs[prev.text]
+}
+
+// distinctOperandBoundary reports whether tok ends what comes before the
+// left operand of IS DISTINCT FROM, so that the operand found by
+// operandStart is all of it.
+func distinctOperandBoundary(tok token) bool {
+	if tok.kind == tokOp {
+		return tok.text == "(" || tok.text == ","
+	}
+	switch tok.text {
+	case "select", "where", "and", "or", "not", "on", "when", "then", "else", "having", "by", "set":
+		return true
+	}
+	return false
 }
