@@ -69,6 +69,14 @@ type simOpts struct {
 	// drift makes clocks run up to 10% slow; the lease margin is raised to
 	// cover it.
 	drift bool
+	// keepRemoved keeps removed replicas running (and receiving messages)
+	// instead of destroying them once their removal commits: a replica that
+	// has not learned of its removal, or learns of it late, keeps talking
+	// to the group.
+	keepRemoved bool
+	// isolateLeader makes every partition cut the current leader off
+	// alone (for up to 200 ticks), the lease's worst case.
+	isolateLeader bool
 }
 
 // simStats counts what a run exercised.
@@ -448,7 +456,7 @@ func (s *sim) leaderNode() *simNode {
 func (s *sim) faults() {
 	// Restart crashed nodes; destroy removed ones.
 	for _, n := range s.nodes {
-		if s.removed[n.id] && !n.gone {
+		if s.removed[n.id] && !n.gone && !s.o.keepRemoved {
 			n.gone, n.alive, n.r = true, false, nil
 			s.tracef("destroy removed %d", n.id)
 		}
@@ -478,6 +486,13 @@ func (s *sim) faults() {
 				s.group[n.id] = s.rng.Intn(2)
 			}
 			s.healAt = s.now + uint64(10+s.rng.Intn(60))
+			if l := s.leaderNode(); s.o.isolateLeader && l != nil {
+				for _, n := range s.nodes {
+					s.group[n.id] = 0
+				}
+				s.group[l.id] = 1
+				s.healAt = s.now + uint64(10+s.rng.Intn(200))
+			}
 			s.tracef("partition %v", s.group)
 			s.stats.partitions++
 		}

@@ -101,6 +101,62 @@ func TestSimulation(t *testing.T) {
 	t.Logf("%d seeds passed: %+v", n, total)
 }
 
+// TestSimulationIsolatedLeader cuts the leader off alone, for long
+// stretches, with drifting clocks: the old leader must lose its lease
+// before a new one is elected.
+func TestSimulationIsolatedLeader(t *testing.T) {
+	n := *seedsFlag
+	if n == 0 {
+		n = 200
+		if testing.Short() {
+			n = 20
+		}
+	}
+	var total simStats
+	for seed := int64(1); seed <= int64(n); seed++ {
+		o := simOptsFor(seed)
+		o.partitions, o.isolateLeader, o.drift = true, true, true
+		s := newSim(seed, o)
+		if err := s.run(); err != nil {
+			for _, l := range s.trace {
+				t.Log(l)
+			}
+			t.Fatalf("seed %d (isolateLeader): %v\n%s", seed, err, s.summary())
+		}
+		s.stats.ops, s.stats.ballots = len(s.history), len(s.leaders)
+		total.add(s.stats)
+	}
+	t.Logf("%d seeds passed: %+v", n, total)
+}
+
+// TestSimulationKeepRemoved runs membership-change scenarios in which
+// removed replicas keep running: they may campaign with a stale
+// configuration, answer prepares and receive the group's messages.
+func TestSimulationKeepRemoved(t *testing.T) {
+	n := *seedsFlag
+	if n == 0 {
+		n = 200
+		if testing.Short() {
+			n = 20
+		}
+	}
+	var total simStats
+	for seed := int64(1); seed <= int64(n); seed++ {
+		o := simOptsFor(seed)
+		o.confChange, o.keepRemoved = true, true
+		s := newSim(seed, o)
+		if err := s.run(); err != nil {
+			for _, l := range s.trace {
+				t.Log(l)
+			}
+			t.Fatalf("seed %d (keepRemoved): %v\n%s", seed, err, s.summary())
+		}
+		s.stats.ops, s.stats.ballots = len(s.history), len(s.leaders)
+		total.add(s.stats)
+	}
+	t.Logf("%d seeds passed: %+v", n, total)
+}
+
 // TestElectionTicks measures how many ticks a 3-replica and a 5-replica
 // group with 5% message loss take to elect a leader: from a cold start,
 // and after the leader crashes.
