@@ -64,3 +64,48 @@ func TestRecoveredTailIsDurable(t *testing.T) {
 		t.Fatalf("Open reported last entry %d, but after a power loss the log ends at %d", info.Last, info3.Last)
 	}
 }
+
+// TestSubmitRacingClose: batches submitted while Close runs each finish,
+// either durable (and recovered after a crash) or ErrClosed.
+func TestSubmitRacingClose(t *testing.T) {
+	for round := 0; round < 20; round++ {
+		fs := NewMemFS()
+		w := openMem(t, fs, nil)
+		const n = 8
+		ps := make([][]*Pending, n)
+		done := make(chan struct{})
+		for g := 0; g < n; g++ {
+			go func(g int) {
+				defer func() { done <- struct{}{} }()
+				for i := uint64(1); i <= 30; i++ {
+					var b Batch
+					b.Append(ent(RangeID(g+1), i, 1))
+					p := w.Submit(context.Background(), &b)
+					ps[g] = append(ps[g], p)
+					if p.Err() != nil {
+						return
+					}
+				}
+			}(g)
+		}
+		w.Close()
+		for g := 0; g < n; g++ {
+			<-done
+		}
+		w2 := openMem(t, fs.Crash(), nil)
+		for g := 0; g < n; g++ {
+			acked := uint64(0)
+			for _, p := range ps[g] {
+				if err := p.Err(); err == nil {
+					acked++
+				} else if !errors.Is(err, ErrClosed) {
+					t.Fatalf("range %d: %v", g+1, err)
+				}
+			}
+			if info, _ := w2.Range(RangeID(g + 1)); info.Last != acked {
+				t.Fatalf("range %d: %d acknowledged, %d recovered", g+1, acked, info.Last)
+			}
+		}
+		w2.Close()
+	}
+}
