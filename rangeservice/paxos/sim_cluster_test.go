@@ -37,6 +37,10 @@ type simNode struct {
 	// readIdx holds released reads until their index is applied.
 	readIdx []ReadState
 	nextID  uint64
+	// maxSent is the highest ballot this node ever answered a prepare or
+	// an accept at (survives crashes: it is the world's memory, checked
+	// against the disk at each boot).
+	maxSent Ballot
 }
 
 type waitKey struct{ client, seq uint64 }
@@ -77,6 +81,11 @@ type simOpts struct {
 	// isolateLeader makes every partition cut the current leader off
 	// alone (for up to 200 ticks), the lease's worst case.
 	isolateLeader bool
+	// crashAfterPersist crashes a node now and then right after it
+	// persisted a HardState change and sent the Ready's messages (a
+	// promise, say): the window in which a promise that was not durable
+	// would be forgotten.
+	crashAfterPersist bool
 }
 
 // simStats counts what a run exercised.
@@ -169,6 +178,11 @@ func (s *sim) node(id ReplicaID) *simNode {
 
 // boot starts (or restarts) a node from its disk.
 func (s *sim) boot(n *simNode) {
+	// Promises never decrease, across crashes too: whatever this node
+	// promised or accepted at before must be durable.
+	if n.disk.hs.Promised.Less(n.maxSent) {
+		s.failf("%d restarts with promise %s after answering at %s", n.id, n.disk.hs.Promised, n.maxSent)
+	}
 	margin := 1
 	if s.o.drift {
 		margin = 2
@@ -233,7 +247,17 @@ func (s *sim) handleReady(n *simNode) {
 		}
 		// 2. Send.
 		for _, m := range rd.Messages {
+			switch m.Type {
+			case MsgPromise, MsgAcceptResp, MsgHeartbeatResp:
+				if !m.Reject && n.maxSent.Less(m.Ballot) {
+					n.maxSent = m.Ballot
+				}
+			}
 			s.sendMsg(m)
+		}
+		if s.o.crashAfterPersist && !s.quiet && rd.HardState != nil && s.rng.Intn(100) < 5 {
+			s.crash(n)
+			return
 		}
 		// 3. Install and apply.
 		if rd.Snapshot != nil {
