@@ -143,13 +143,13 @@ var builtins = map[string]*builtin{
 	}},
 	"floor": {min: 1, max: 1, strict: true, result: roundResult, fn: func(t types.T, a []rowenc.Value) (rowenc.Value, error) {
 		if a[0].Kind == rowenc.KindDecimal {
-			return decimalRound(a[0], 0, apd.RoundFloor)
+			return decimalFloorCeil(a[0], false)
 		}
 		return rowenc.Float(math.Floor(toFloat(a[0]))), nil
 	}},
 	"ceil": {min: 1, max: 1, strict: true, result: roundResult, fn: func(t types.T, a []rowenc.Value) (rowenc.Value, error) {
 		if a[0].Kind == rowenc.KindDecimal {
-			return decimalRound(a[0], 0, apd.RoundCeiling)
+			return decimalFloorCeil(a[0], true)
 		}
 		return rowenc.Float(math.Ceil(toFloat(a[0]))), nil
 	}},
@@ -278,6 +278,9 @@ func trimmer(f func(string, string) string) func(types.T, []rowenc.Value) (rowen
 // name is not in it.
 func (p *planner) callBuiltin(name string, e *ast.FuncCallExpr, sc *scope) (expr, error) {
 	args := e.Args
+	if name == "extract" {
+		return p.extract(e, sc)
+	}
 	if name == "trim" {
 		// TiDB's TRIM([dir] [chars] FROM s): (s), (s, chars) or (s, chars, dir).
 		name = "btrim"

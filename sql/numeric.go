@@ -196,3 +196,24 @@ func compareMixed(a, b rowenc.Value) int {
 	y, _ := toDecimal(b)
 	return x.Cmp(y)
 }
+
+// decimalFloorCeil is floor or ceil of a NUMERIC (scale 0). (apd's
+// Quantize with RoundCeiling/RoundFloor drops a value below one unit to
+// zero, so Floor and Ceil are used.)
+func decimalFloorCeil(v rowenc.Value, ceil bool) (rowenc.Value, error) {
+	d := v.DecimalValue()
+	var r apd.Decimal
+	var err error
+	if ceil {
+		_, err = dctx.Ceil(&r, d)
+	} else {
+		_, err = dctx.Floor(&r, d)
+	}
+	if err == nil {
+		_, err = dctx.Quantize(&r, &r, 0)
+	}
+	if err != nil {
+		return rowenc.Null(), pgerror.New(pgerror.CodeNumericValueOutOfRange, "value overflows numeric format")
+	}
+	return decimalResult(&r)
+}

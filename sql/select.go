@@ -284,7 +284,19 @@ func exprName(e ast.ExprNode) string {
 			}
 		case "concat":
 			return "?column?"
+		case front.ConcatFunc:
+			return "concat"
 		case "trim":
+			if len(e.Args) == 3 {
+				if d, ok := e.Args[2].(*ast.TrimDirectionExpr); ok {
+					switch d.Direction {
+					case ast.TrimLeading:
+						return "ltrim"
+					case ast.TrimTrailing:
+						return "rtrim"
+					}
+				}
+			}
 			return "btrim"
 		}
 		return front.UnprefixSeqFunc(e.FnName.L)

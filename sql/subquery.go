@@ -176,8 +176,9 @@ func (e *existsSubquery) eval(ec *execCtx, row []rowenc.Value) (rowenc.Value, er
 	return rowenc.Bool((len(rows) > 0) != e.not), nil
 }
 
-// inSubquery is x [NOT] IN (SELECT y ...), with SQL's NULL rules: NULL when
-// x is NULL, or when no value matches and the set holds a NULL.
+// inSubquery is x [NOT] IN (SELECT y ...), with SQL's NULL rules: false
+// (true for NOT IN) over no rows; otherwise NULL when x is NULL, or when
+// no value matches and the set holds a NULL.
 type inSubquery struct {
 	x   expr
 	sq  *subquery
@@ -187,12 +188,19 @@ type inSubquery struct {
 func (e *inSubquery) typ() types.T { return types.Bool }
 func (e *inSubquery) eval(ec *execCtx, row []rowenc.Value) (rowenc.Value, error) {
 	v, err := e.x.eval(ec, row)
-	if err != nil || v.IsNull() {
+	if err != nil {
 		return rowenc.Null(), err
 	}
 	rows, err := e.sq.results(ec, row)
 	if err != nil {
 		return rowenc.Null(), err
+	}
+	if len(rows) == 0 {
+		// x IN (empty) is false even for a NULL x.
+		return rowenc.Bool(e.not), nil
+	}
+	if v.IsNull() {
+		return rowenc.Null(), nil
 	}
 	sawNull := false
 	for _, r := range rows {

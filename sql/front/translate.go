@@ -307,6 +307,11 @@ func (t *translator) general(toks []token) error {
 			}
 			t.op("<=>")
 			i = j
+		case tok.kind == tokIdent && tok.text == "concat" && i+1 < len(toks) && toks[i+1].kind == tokOp && toks[i+1].text == "(":
+			// The parser reads || as concat(a, b); a call of concat() keeps
+			// its own name, as its NULL rule differs.
+			tok.text = ConcatFunc
+			t.emit(tok)
 		case tok.kind == tokOp && (tok.text == "[" || tok.text == "]"):
 			return pgerror.Unsupported("arrays and subscripts")
 		case tok.is("returning"):

@@ -199,6 +199,10 @@ const CastFunc = "meridian_cast"
 // fits the TiDB grammar there: DEFAULT meridian_default(expr).
 const DefaultFunc = "meridian_default"
 
+// ConcatFunc is what a call of concat(...) is renamed to, so that it is
+// not taken for the concat(a, b) the parser makes of a || b.
+const ConcatFunc = "meridian_concat"
+
 // NullsFunc wraps an ORDER BY item that says NULLS FIRST or NULLS LAST:
 // meridian_nulls(expr, 'first'|'last').
 const NullsFunc = "meridian_nulls"

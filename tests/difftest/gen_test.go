@@ -208,4 +208,15 @@ var templates = []template{
 		g.r.Shuffle(len(fns), func(i, j int) { fns[i], fns[j] = fns[j], fns[i] })
 		return "SELECT id, " + strings.Join(fns[:4], ", ") + " FROM t1 ORDER BY id"
 	}},
+	{"more_funcs", true, func(g *gen) string {
+		fns := []string{"position('an' in s)", "split_part(s, ' ', 2)", "repeat(s, 2)", "concat(s, '-', a)", "concat(a, NULL, 'x')",
+			"power(a, 2)", "power(f, 0.5)", "s ILIKE '%A%'", "s NOT ILIKE 'a%'", "initcap(s)", "reverse(s)", "lpad(s, 8, '*')", "rpad(s, 8)",
+			"date_trunc('month', ts)", "extract(year from ts)", "extract(hour from ts)", "date_trunc('hour', ts)", "a IS DISTINCT FROM 3",
+			"s IS NOT DISTINCT FROM 'fig'", "substring(s from 2 for 3)", "trim(both 'a' from s)", "trim(leading ' ' from s)", "sign(a)", "exp(0)", "pi()"}
+		g.r.Shuffle(len(fns), func(i, j int) { fns[i], fns[j] = fns[j], fns[i] })
+		return "SELECT id, " + strings.Join(fns[:3], ", ") + " FROM t1 ORDER BY id"
+	}},
+	{"transcendental", true, func(g *gen) string {
+		return "SELECT id, " + g.pick("ln(abs(f) + 1)", "exp(f / 10)", "log10(abs(f) + 1)", "cbrt(f)", "power(f, 1.5)") + " FROM t1 ORDER BY id"
+	}},
 }
