@@ -21,8 +21,8 @@ type aggList struct {
 	// are matched against (groupby.go).
 	groupExprs []expr
 	groupText  []string
-	specs     []*aggSpec
-	having    expr // over the aggregated row, or nil
+	specs      []*aggSpec
+	having     expr // over the aggregated row, or nil
 }
 
 type aggSpec struct {

@@ -184,10 +184,19 @@ func power(t types.T, a []rowenc.Value) (rowenc.Value, error) {
 		if _, err := c.Pow(&r, x, y); err != nil {
 			return rowenc.Null(), pgerror.New("2201F", "a negative number raised to a non-integer power yields a complex result")
 		}
-		// PostgreSQL shows at least 16 significant digits; trim to that.
+		// The scale numeric_power picks: 16 significant digits less the
+		// result's estimated weight, at least the operands' scales.
+		f, _ := r.Float64()
+		scale := int32(16)
+		var yi apd.Decimal
+		_, _ = dctx.RoundToIntegralValue(&yi, y)
+		if yi.Cmp(y) != 0 && f != 0 && !math.IsInf(f, 0) {
+			// (An integer exponent keeps 16 places, as power_var_int does.)
+			scale -= int32(math.Log10(math.Abs(f)))
+		}
+		scale = min(max(scale, -x.Exponent, -y.Exponent, 0), 1000)
 		var q apd.Decimal
-		scale := int32(max(16-(int64(r.NumDigits())+int64(r.Exponent)), 0))
-		if _, err := dctx.Quantize(&q, &r, -min(scale, max(-r.Exponent, 0))); err != nil {
+		if _, err := dctx.Quantize(&q, &r, -scale); err != nil {
 			return rowenc.Null(), pgerror.New(pgerror.CodeNumericValueOutOfRange, "value overflows numeric format")
 		}
 		return decimalResult(&q)

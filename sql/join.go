@@ -91,6 +91,20 @@ func (p *planner) flattenFrom(node ast.ResultSetNode, out *[]*joinStep, nested b
 		return nil
 	case *ast.TableSource:
 		tn, ok := n.Source.(*ast.TableName)
+		if ok {
+			if c := p.lookupCTE(tn); c != nil {
+				alias := tn.Name.O
+				if n.AsName.O != "" {
+					alias = n.AsName.O
+				}
+				step, err := p.cteStep(c, alias)
+				if err != nil {
+					return err
+				}
+				*out = append(*out, step)
+				return nil
+			}
+		}
 		if !ok {
 			step, err := p.derivedTable(n)
 			if err != nil {

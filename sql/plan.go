@@ -51,6 +51,8 @@ type planner struct {
 	// planned, outermost first: names a subquery cannot resolve resolve
 	// there (correlation).
 	enclosing []*enclosingScope
+	// ctes are the WITH items in scope, outermost first (with.go).
+	ctes []*cte
 }
 
 func (s *session) plan(ctx context.Context, tx txn.Txn, st *front.Parsed, ptypes []types.T) (plan, error) {

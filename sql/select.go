@@ -42,13 +42,16 @@ func (p *planner) planSelect(n *ast.SelectStmt) (plan, error) {
 	switch {
 	case n.Kind != ast.SelectStmtKindSelect:
 		return nil, pgerror.Unsupported("VALUES and TABLE statements")
-	case n.With != nil:
-		return nil, pgerror.Unsupported("WITH")
 	case len(n.WindowSpecs) > 0:
 		return nil, pgerror.Unsupported("window functions")
 	case n.SelectIntoOpt != nil:
 		return nil, pgerror.Unsupported("SELECT INTO")
 	}
+	restore, err := p.withScope(n.With)
+	if err != nil {
+		return nil, err
+	}
+	defer restore()
 	steps, err := p.fromSteps(n.From)
 	if err != nil {
 		return nil, err

@@ -27,9 +27,11 @@ type setOpPlan struct {
 func (sp *setOpPlan) columns() []Column { return sp.cols }
 
 func (p *planner) planSetOpr(n *ast.SetOprStmt) (plan, error) {
-	if n.With != nil {
-		return nil, pgerror.Unsupported("WITH")
+	restore, err := p.withScope(n.With)
+	if err != nil {
+		return nil, err
 	}
+	defer restore()
 	sp, err := p.planSetOprList(n.SelectList)
 	if err != nil {
 		return nil, err
@@ -42,9 +44,11 @@ func (p *planner) planSetOpr(n *ast.SetOprStmt) (plan, error) {
 }
 
 func (p *planner) planSetOprList(l *ast.SetOprSelectList) (*setOpPlan, error) {
-	if l.With != nil {
-		return nil, pgerror.Unsupported("WITH")
+	restore, err := p.withScope(l.With)
+	if err != nil {
+		return nil, err
 	}
+	defer restore()
 	sp := &setOpPlan{}
 	p.depth++
 	for i, s := range l.Selects {
