@@ -20,10 +20,15 @@ package sql
 // CREATE/DROP DATABASE [IF [NOT] EXISTS], INSERT (VALUES with DEFAULT, or
 // SELECT; ON CONFLICT on the primary key DO NOTHING or DO UPDATE SET ...
 // [WHERE ...] with excluded.col), UPDATE, DELETE, all three with RETURNING, SELECT (WHERE, GROUP
-// BY columns, HAVING, count/sum/avg/min/max [DISTINCT], DISTINCT, ORDER BY
-// with NULLS FIRST/LAST, LIMIT/OFFSET, FOR UPDATE/SHARE; FROM one table or
-// several joined by [INNER|CROSS|LEFT] JOIN ... ON or commas, with nested
-// loops; uncorrelated subqueries: scalar, IN, EXISTS), EXPLAIN, SET/RESET/SHOW, BEGIN/START TRANSACTION,
+// BY columns or expressions (matched by SQL text in the select list, HAVING
+// and ORDER BY; groupby.go), HAVING, count/sum/avg/min/max [DISTINCT],
+// DISTINCT, ORDER BY with NULLS FIRST/LAST, LIMIT/OFFSET, FOR UPDATE/SHARE;
+// FROM tables, subqueries (derived.go) and WITH items (non-recursive,
+// with.go) joined by [INNER|CROSS|LEFT] JOIN ... ON or commas: hash joins
+// on ON-clause column equalities (hashjoin.go), lookup joins, else nested
+// loops; subqueries: scalar, IN, EXISTS, correlated ones run again per
+// outer row (subquery.go); UNION/INTERSECT/EXCEPT [ALL] (setop.go)),
+// EXPLAIN, SET/RESET/SHOW, BEGIN/START TRANSACTION,
 // COMMIT/END, ROLLBACK/ABORT. Everything else is refused with 0A000 naming
 // the construct.
 //
@@ -57,6 +62,12 @@ package sql
 // UPDATE and DELETE read with locks (GetForUpdate, Scan
 // ForUpdate) and compute every new row before writing any; an UPDATE that
 // changes a key deletes all moved rows before inserting them again.
+//
+// NUMERIC (numeric.go) is exact (apd): literals with a point are numeric,
+// as in PostgreSQL; +, -, * keep exact scales, / and avg pick PostgreSQL's
+// select_div_scale, rounding is half away from zero; NUMERIC(p,s) rounds
+// on assignment and overflows with 22003. sum(bigint), sum/avg(numeric)
+// and avg(integer) are numeric; float round() is half to even.
 //
 // Values are rowenc.Values typed by the planner: integer arithmetic is
 // checked against the result type (22003), division by zero is 22012,

@@ -219,4 +219,13 @@ var templates = []template{
 	{"transcendental", true, func(g *gen) string {
 		return "SELECT id, " + g.pick("ln(abs(f) + 1)", "exp(f / 10)", "log10(abs(f) + 1)", "cbrt(f)", "power(f, 1.5)") + " FROM t1 ORDER BY id"
 	}},
+	{"with", false, func(g *gen) string {
+		return g.pick(
+			"WITH c AS (SELECT t1_id, sum(qty) AS q FROM t2 GROUP BY t1_id) SELECT t1.id, c.q FROM t1 JOIN c ON c.t1_id = t1.id WHERE c.q > "+fmt.Sprint(g.r.Intn(20)),
+			"WITH x(k, n) AS (SELECT s, count(*) FROM t1 GROUP BY s), y AS (SELECT k FROM x WHERE n > 1) SELECT count(*) FROM y",
+			"WITH u AS (SELECT a AS v FROM t1 UNION SELECT qty FROM t2) SELECT v, v IS DISTINCT FROM "+fmt.Sprint(g.r.Intn(5))+" FROM u")
+	}},
+	{"spacing", false, func(g *gen) string {
+		return "SELECT COUNT ( * ), SUM (a), MAX ( f ), min (s), AVG (b) FROM t1 WHERE a IS NOT DISTINCT FROM " + g.pick("NULL", "3", "a")
+	}},
 }
