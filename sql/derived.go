@@ -43,7 +43,9 @@ func (s *joinStep) rows(ec *execCtx) ([]scannedRow, error) {
 		return s.scan.rows(ec)
 	}
 	cw := &collectWriter{}
-	if err := s.sub.exec(ec, cw); err != nil {
+	sub := *ec
+	sub.analyze = nil
+	if err := s.sub.exec(&sub, cw); err != nil {
 		return nil, err
 	}
 	out := make([]scannedRow, len(cw.rows))

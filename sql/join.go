@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/meridiandb/meridian/sql/pgerror"
@@ -165,6 +166,7 @@ func (p *planner) planJoin(steps []*joinStep, filter expr, forUpdate bool) (*joi
 
 func (jp *joinPlan) rows(ec *execCtx) ([]scannedRow, error) {
 	var rows []scannedRow
+	t0 := ec.stageStart()
 	for i, s := range jp.steps {
 		var inner []scannedRow
 		if !s.isLookup() {
@@ -183,6 +185,7 @@ func (jp *joinPlan) rows(ec *execCtx) ([]scannedRow, error) {
 				copy(row, r.row)
 				rows = append(rows, scannedRow{row: row})
 			}
+			t0 = ec.stage("step0", len(rows), t0)
 			continue
 		}
 		var out []scannedRow
@@ -220,6 +223,7 @@ func (jp *joinPlan) rows(ec *execCtx) ([]scannedRow, error) {
 			}
 		}
 		rows = out
+		t0 = ec.stage(fmt.Sprintf("step%d", i), len(rows), t0)
 	}
 	return rows, nil
 }

@@ -114,9 +114,6 @@ func (ep *explainPlan) columns() []Column {
 }
 
 func (p *planner) planExplain(n *ast.ExplainStmt) (plan, error) {
-	if n.Analyze {
-		return nil, pgerror.Unsupported("EXPLAIN ANALYZE")
-	}
 	inner, err := p.planStmt(n.Stmt)
 	if err != nil {
 		return nil, err
@@ -124,6 +121,9 @@ func (p *planner) planExplain(n *ast.ExplainStmt) (plan, error) {
 	ex, ok := inner.(explainer)
 	if !ok {
 		return nil, pgerror.Unsupported("EXPLAIN of this statement")
+	}
+	if n.Analyze {
+		return &explainAnalyzePlan{inner: inner}, nil
 	}
 	return &explainPlan{lines: indent(ex.explain())}, nil
 }

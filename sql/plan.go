@@ -33,6 +33,9 @@ type execCtx struct {
 	// outer holds, for a correlated subquery being run, the current rows
 	// of the queries enclosing it, outermost first (see outerColExpr).
 	outer [][]rowenc.Value
+	// analyze, when set, collects per-operator rows and times for
+	// EXPLAIN ANALYZE (analyze.go).
+	analyze *analyzeStats
 }
 
 // planner turns one parsed statement into a plan. It reads the catalog

@@ -348,29 +348,36 @@ func shortTypeName(t types.T) string {
 
 func (sp *selectPlan) exec(ec *execCtx, w ResultWriter) error {
 	var rows []scannedRow
+	t0 := ec.stageStart()
 	if sp.join != nil {
 		var err error
 		if rows, err = sp.join.rows(ec); err != nil {
 			return err
 		}
+		t0 = ec.stageStart()
 		if rows, err = filterRows(ec, rows, sp.filter); err != nil {
 			return err
 		}
+		t0 = ec.stage("filter", len(rows), t0)
 	} else if sp.scan != nil {
 		var err error
 		if rows, err = sp.scan.rows(ec); err != nil {
 			return err
 		}
+		t0 = ec.stage("scan", len(rows), t0)
 		if rows, err = filterRows(ec, rows, sp.filter); err != nil {
 			return err
 		}
+		t0 = ec.stage("filter", len(rows), t0)
 	} else {
 		rows = []scannedRow{{}}
+		t0 = ec.stage("scan", 1, t0)
 		if sp.filter != nil {
 			var err error
 			if rows, err = filterRows(ec, rows, sp.filter); err != nil {
 				return err
 			}
+			t0 = ec.stage("filter", len(rows), t0)
 		}
 	}
 	if sp.aggs != nil {
@@ -378,6 +385,7 @@ func (sp *selectPlan) exec(ec *execCtx, w ResultWriter) error {
 		if rows, err = sp.aggs.groups(ec, rows); err != nil {
 			return err
 		}
+		t0 = ec.stage("group", len(rows), t0)
 	}
 	type outRow struct {
 		in   []rowenc.Value
@@ -421,6 +429,7 @@ func (sp *selectPlan) exec(ec *execCtx, w ResultWriter) error {
 			}
 		}
 		out = kept
+		t0 = ec.stage("distinct", len(out), t0)
 	}
 	if len(sp.order) > 0 {
 		sort.SliceStable(out, func(i, j int) bool {
@@ -447,6 +456,9 @@ func (sp *selectPlan) exec(ec *execCtx, w ResultWriter) error {
 			return false
 		})
 	}
+	if len(sp.order) > 0 {
+		t0 = ec.stage("sort", len(out), t0)
+	}
 	lo, hi := 0, len(out)
 	if sp.offset != nil {
 		v, err := sp.offset.eval(ec, nil)
@@ -472,6 +484,7 @@ func (sp *selectPlan) exec(ec *execCtx, w ResultWriter) error {
 			hi = lo + int(min(v.I, int64(len(out)-lo)))
 		}
 	}
+	ec.stage("limit", hi-lo, t0)
 	if err := w.Columns(sp.cols); err != nil {
 		return err
 	}

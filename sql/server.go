@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/meridiandb/meridian/sql/catalog"
 	"github.com/meridiandb/meridian/sql/pgerror"
@@ -22,6 +23,9 @@ type Config struct {
 	// MaxRetries bounds the automatic retries of a statement (or implicit
 	// transaction) that hits a retryable conflict; zero means 100.
 	MaxRetries int
+	// Now reads the clock for EXPLAIN ANALYZE's timings (only); nil means
+	// time.Now.
+	Now func() time.Time
 }
 
 // DefaultServerVersion is the PostgreSQL version Meridian reports.
@@ -42,6 +46,9 @@ func (c *Config) validate() error {
 	}
 	if c.MaxRetries == 0 {
 		c.MaxRetries = 100
+	}
+	if c.Now == nil {
+		c.Now = time.Now
 	}
 	return nil
 }

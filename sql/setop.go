@@ -193,7 +193,9 @@ func (sp *setOpPlan) results(ec *execCtx) ([][]rowenc.Value, error) {
 	var acc [][]rowenc.Value
 	for i, in := range sp.inputs {
 		cw := &collectWriter{}
-		if err := in.exec(ec, cw); err != nil {
+		sub := *ec
+		sub.analyze = nil
+		if err := in.exec(&sub, cw); err != nil {
 			return nil, err
 		}
 		rows := cw.rows

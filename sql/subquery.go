@@ -29,6 +29,7 @@ func (sq *subquery) results(ec *execCtx, row []rowenc.Value) ([][]rowenc.Value, 
 	}
 	sub := *ec
 	sub.outer = append(ec.outer[:len(ec.outer):len(ec.outer)], row)
+	sub.analyze = nil
 	cw := &collectWriter{}
 	if err := sq.plan.exec(&sub, cw); err != nil {
 		return nil, err
