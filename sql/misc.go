@@ -69,7 +69,7 @@ func (p *planner) planShow(n *ast.ShowStmt) (plan, error) {
 		return nil, pgerror.Unsupported("this SHOW statement")
 	}
 	if n.Pattern == nil {
-		return &showPlan{cols: []Column{{Name: "name", Type: types.Text}, {Name: "setting", Type: types.Text}}}, nil
+		return &showPlan{cols: []Column{{Name: "name", Type: types.Text}, {Name: "setting", Type: types.Text}, {Name: "description", Type: types.Text}}}, nil
 	}
 	v, ok := n.Pattern.Pattern.(*test_driver.ValueExpr)
 	if !ok {
@@ -89,7 +89,7 @@ func (sp *showPlan) exec(ec *execCtx, w ResultWriter) error {
 	}
 	if sp.name == "" {
 		for _, kv := range ec.s.vars.all() {
-			if err := w.Row([]rowenc.Value{rowenc.String(kv[0]), rowenc.String(kv[1])}); err != nil {
+			if err := w.Row([]rowenc.Value{rowenc.String(kv[0]), rowenc.String(kv[1]), rowenc.String(varDescription(kv[0]))}); err != nil {
 				return err
 			}
 		}
