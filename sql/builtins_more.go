@@ -116,7 +116,10 @@ func init() {
 		"pi": {min: 0, max: 0, result: func([]types.T) (types.T, bool) { return types.Float8, true },
 			fn: func(types.T, []rowenc.Value) (rowenc.Value, error) { return rowenc.Float(math.Pi), nil }},
 		"date_trunc": {min: 2, max: 2, strict: true, text: true, result: func(a []types.T) (types.T, bool) {
-			return types.Timestamp, isStringy(a[0]) && a[1].OID == types.OIDTimestamp
+			if a[1].OID == types.OIDTimestamp {
+				return types.Timestamp, isStringy(a[0])
+			}
+			return types.Timestamptz, isStringy(a[0]) && a[1].Kind() == rowenc.KindTimestamp
 		}, fn: dateTrunc},
 	} {
 		builtins[name] = b
@@ -294,7 +297,7 @@ func (p *planner) extract(e *ast.FuncCallExpr, sc *scope) (expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	if x.typ().OID != types.OIDTimestamp {
+	if x.typ().Kind() != rowenc.KindTimestamp {
 		return nil, pgerror.New(pgerror.CodeUndefinedFunction, "function extract(unknown, %s) does not exist", x.typ().Name())
 	}
 	field := strings.ToLower(unit.Unit.String())

@@ -35,6 +35,8 @@ func canCast(from, to types.T, explicit bool) bool {
 		return true
 	case isNumeric(from) && isNumeric(to):
 		return true
+	case from.Kind() == rowenc.KindTimestamp && to.Kind() == rowenc.KindTimestamp:
+		return true // date, timestamp, timestamptz (UTC)
 	case to.IsString():
 		return true // every type has a text form
 	case isStringy(from):
@@ -69,6 +71,11 @@ func castValue(v rowenc.Value, from, to types.T, explicit bool) (rowenc.Value, e
 		return types.CheckString(to, s, explicit)
 	case v.Kind == rowenc.KindString:
 		return types.ParseText(to, v.S)
+	case v.Kind == rowenc.KindTimestamp && to.Kind() == rowenc.KindTimestamp:
+		if to.OID == types.OIDDate {
+			return rowenc.Timestamp(types.TruncDay(v.I)), nil
+		}
+		return v, nil
 	case to.OID == types.OIDNumeric:
 		if v.Kind == rowenc.KindBool {
 			break

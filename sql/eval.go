@@ -45,7 +45,8 @@ type cmpExpr struct {
 
 func newCmp(op opcode.Op, l, r expr) (expr, error) {
 	lt, rt := l.typ(), r.typ()
-	ok := isNumeric(lt) && isNumeric(rt) || isStringy(lt) && isStringy(rt) || lt.OID == rt.OID
+	ok := isNumeric(lt) && isNumeric(rt) || isStringy(lt) && isStringy(rt) || lt.OID == rt.OID ||
+		lt.Kind() == rowenc.KindTimestamp && rt.Kind() == rowenc.KindTimestamp
 	if !ok {
 		return nil, pgerror.New(pgerror.CodeUndefinedFunction, "operator does not exist: %s %s %s", lt.Name(), opSymbol(op), rt.Name()).
 			WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")

@@ -478,6 +478,9 @@ func (p *planner) binary(op opcode.Op, l, r ast.ExprNode, sc *scope) (expr, erro
 		if err != nil {
 			return nil, err
 		}
+		if le.typ().OID == types.OIDDate || re.typ().OID == types.OIDDate {
+			return newDateArith(op, le, re)
+		}
 		return newArith(op, le, re)
 	}
 	return nil, pgerror.Unsupported("operator " + op.String())

@@ -107,7 +107,20 @@ func (p *planner) funcCall(e *ast.FuncCallExpr, hint types.T, sc *scope) (expr, 
 		if nargs > 1 {
 			return nil, p.noFunc(name, e.Args, sc)
 		}
-		return &funcExpr{t: types.Timestamp, fn: func(ec *execCtx, _ []rowenc.Value) (rowenc.Value, error) { return nowValue(ec) }}, nil
+		// now() and current_timestamp are timestamptz; localtimestamp is not.
+		t := types.Timestamptz
+		if name == "localtimestamp" {
+			t = types.Timestamp
+		}
+		return &funcExpr{t: t, fn: func(ec *execCtx, _ []rowenc.Value) (rowenc.Value, error) { return nowValue(ec) }}, nil
+	case "current_date":
+		if nargs != 0 {
+			return nil, p.noFunc(name, e.Args, sc)
+		}
+		return &funcExpr{t: types.Date, fn: func(ec *execCtx, _ []rowenc.Value) (rowenc.Value, error) {
+			v, err := nowValue(ec)
+			return rowenc.Timestamp(types.TruncDay(v.I)), err
+		}}, nil
 	case "concat":
 		// || (the parser produces concat for it).
 		if nargs != 2 {

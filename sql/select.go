@@ -342,6 +342,12 @@ func shortTypeName(t types.T) string {
 		return "bpchar"
 	case types.OIDNumeric:
 		return "numeric"
+	case types.OIDDate:
+		return "date"
+	case types.OIDTimestamptz:
+		return "timestamptz"
+	case types.OIDTimestamp:
+		return "timestamp"
 	}
 	return t.Name()
 }

@@ -1,6 +1,7 @@
 package front
 
 import (
+	"github.com/meridiandb/meridian/sql/types"
 	"strings"
 
 	"github.com/meridiandb/meridian/sql/pgerror"
@@ -327,13 +328,20 @@ func (t *translator) general(toks []token) error {
 			return pgerror.Unsupported("arrays")
 		case tok.is("interval") && i+1 < len(toks) && toks[i+1].kind == tokString:
 			return pgerror.Unsupported("type interval")
-		case tok.is("timestamp") && i+1 < len(toks) && toks[i+1].kind == tokString:
-			// timestamp 'literal' is a cast of the literal.
+		case (tok.is("timestamp") || tok.is("timestamptz") || tok.is("date")) && i+1 < len(toks) && toks[i+1].kind == tokString:
+			// timestamp 'literal' (and date, timestamptz) is a cast of the literal.
+			typ := timestampT
+			switch {
+			case tok.is("date"):
+				typ = types.Date
+			case tok.is("timestamptz"):
+				typ = types.Timestamptz
+			}
 			t.emit(token{kind: tokIdent, text: CastFunc, space: tok.space})
 			t.op("(")
 			t.emit(toks[i+1])
 			t.op(",")
-			t.str(TypeName(timestampT))
+			t.str(TypeName(typ))
 			t.op(")")
 			i++
 		default:

@@ -134,14 +134,21 @@ func parseType(toks []token, i int) (types.T, int, error) {
 			}
 		}
 		if i+2 < len(toks) && toks[i].is("with") && toks[i+1].is("time") && toks[i+2].is("zone") {
-			return typ, i, pgerror.Unsupported("type timestamp with time zone")
+			return types.Timestamptz, i + 3, nil
 		}
 		if i+2 < len(toks) && toks[i].is("without") && toks[i+1].is("time") && toks[i+2].is("zone") {
 			i += 3
 		}
 		typ = types.Timestamp
 	case "timestamptz":
-		return typ, i, pgerror.Unsupported("type timestamptz")
+		if i+2 < len(toks) && toks[i].text == "(" {
+			if _, _, err := width(); err != nil {
+				return typ, i, err
+			}
+		}
+		typ = types.Timestamptz
+	case "date":
+		typ = types.Date
 	case "serial", "serial4", "bigserial", "serial8", "smallserial", "serial2":
 		return typ, i, pgerror.Unsupported("type " + name + " (use an integer primary key with explicit values)")
 	default:
@@ -233,6 +240,10 @@ func ddlSpelling(t types.T) string {
 		return "longblob"
 	case types.OIDTimestamp:
 		return "datetime(6)"
+	case types.OIDTimestamptz:
+		return "timestamp(6)"
+	case types.OIDDate:
+		return "date"
 	case types.OIDNumeric:
 		if p, s, ok := t.NumericPrecision(); ok {
 			return fmt.Sprintf("decimal(%d,%d)", p, s)
@@ -268,6 +279,10 @@ func TypeFromField(ft *tidbtypes.FieldType) (types.T, error) {
 		return types.Bytea, nil
 	case tidbmysql.TypeDatetime:
 		return types.Timestamp, nil
+	case tidbmysql.TypeTimestamp:
+		return types.Timestamptz, nil
+	case tidbmysql.TypeDate:
+		return types.Date, nil
 	case tidbmysql.TypeNewDecimal:
 		if ft.GetFlen() <= 0 {
 			return types.Numeric, nil

@@ -20,12 +20,15 @@ const (
 // epoch: binary timestamps count from there, rowenc's from 1970.
 const pgEpochMicros = 946684800 * 1_000_000
 
+const microsPerDay = 86_400_000_000
+
 // hasBinary reports whether Meridian speaks t's binary format.
 func hasBinary(t types.T) bool {
 	switch t.OID {
 	case types.OIDInt2, types.OIDInt4, types.OIDInt8, types.OIDFloat4, types.OIDFloat8,
 		types.OIDBool, types.OIDBytea, types.OIDText, types.OIDVarchar, types.OIDBpchar,
-		types.OIDName, types.OIDUnknown, types.OIDTimestamp, types.OIDNumeric:
+		types.OIDName, types.OIDUnknown, types.OIDTimestamp, types.OIDNumeric,
+		types.OIDTimestamptz, types.OIDDate:
 		return true
 	}
 	return false
@@ -76,8 +79,11 @@ func encodeValue(t types.T, f int16, v rowenc.Value) ([]byte, error) {
 		return v.B, nil
 	case types.OIDText, types.OIDVarchar, types.OIDBpchar, types.OIDName, types.OIDUnknown:
 		return []byte(v.S), nil
-	case types.OIDTimestamp:
+	case types.OIDTimestamp, types.OIDTimestamptz:
 		return binary.BigEndian.AppendUint64(nil, uint64(v.I-pgEpochMicros)), nil
+	case types.OIDDate:
+		// int32 days since 2000-01-01.
+		return binary.BigEndian.AppendUint32(nil, uint32(int32((v.I-pgEpochMicros)/microsPerDay))), nil
 	case types.OIDNumeric:
 		return encodeNumeric(t, v), nil
 	}
@@ -143,7 +149,12 @@ func decodeParam(t types.T, f int16, b []byte) (rowenc.Value, error) {
 			return rowenc.Value{}, pgerror.New(pgerror.CodeCharacterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\"")
 		}
 		return types.CheckString(t, string(b), false)
-	case types.OIDTimestamp:
+	case types.OIDDate:
+		if len(b) != 4 {
+			return bad()
+		}
+		return rowenc.Timestamp(int64(int32(binary.BigEndian.Uint32(b)))*microsPerDay + pgEpochMicros), nil
+	case types.OIDTimestamp, types.OIDTimestamptz:
 		if len(b) != 8 {
 			return bad()
 		}

@@ -33,6 +33,10 @@ func ParseText(t T, s string) (rowenc.Value, error) {
 		return parseBytea(s)
 	case OIDTimestamp:
 		return parseTimestamp(s)
+	case OIDTimestamptz:
+		return parseTimestamptz(s)
+	case OIDDate:
+		return parseDate(s)
 	case OIDNumeric:
 		return ParseNumeric(t, s)
 	}
@@ -252,6 +256,12 @@ func FormatText(t T, v rowenc.Value) string {
 	case rowenc.KindBytes:
 		return `\x` + hex.EncodeToString(v.B)
 	case rowenc.KindTimestamp:
+		switch t.OID {
+		case OIDDate:
+			return FormatDate(v.I)
+		case OIDTimestamptz:
+			return FormatTimestamptz(v.I)
+		}
 		return FormatTimestamp(v.I)
 	case rowenc.KindDecimal:
 		return FormatNumeric(t, v)

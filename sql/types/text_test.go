@@ -88,8 +88,25 @@ func TestTypeMetadata(t *testing.T) {
 	if Varchar(10).Name() != "character varying(10)" || Char(0).Name() != "character(1)" {
 		t.Error("wrong names")
 	}
-	if _, ok := FromOID(OIDTimestamptz); ok {
-		t.Error("timestamptz is not supported yet but FromOID accepted it")
+	if _, ok := FromOID(OIDTimestamptz); !ok {
+		t.Error("FromOID refuses timestamptz")
+	}
+	for _, c := range []struct {
+		t        T
+		in, want string
+	}{
+		{Date, "2024-02-29", "2024-02-29"},
+		{Date, "2024-02-29 23:59:59", "2024-02-29"},
+		{Date, "1969-12-31", "1969-12-31"},
+		{Timestamptz, "2024-01-02 03:04:05+02", "2024-01-02 01:04:05+00"},
+		{Timestamptz, "2024-01-02 03:04:05.5-05:30", "2024-01-02 08:34:05.5+00"},
+		{Timestamptz, "2024-01-02 03:04:05", "2024-01-02 03:04:05+00"},
+		{Timestamptz, "2024-01-02T03:04:05Z", "2024-01-02 03:04:05+00"},
+	} {
+		v, err := ParseText(c.t, c.in)
+		if err != nil || FormatText(c.t, v) != c.want {
+			t.Errorf("%s %q: got %q, %v; want %q", c.t.Name(), c.in, FormatText(c.t, v), err, c.want)
+		}
 	}
 	if Int2.Kind() != rowenc.KindInt || Timestamp.Kind() != rowenc.KindTimestamp {
 		t.Error("wrong kinds")

@@ -32,6 +32,7 @@ const (
 	OIDTimestamp   uint32 = 1114
 	OIDTimestamptz uint32 = 1184
 	OIDNumeric     uint32 = 1700
+	OIDDate        uint32 = 1082
 )
 
 // T is a column or expression type.
@@ -73,7 +74,7 @@ func Char(n int32) T {
 func FromOID(oid uint32) (T, bool) {
 	switch oid {
 	case OIDBool, OIDBytea, OIDInt8, OIDInt2, OIDInt4, OIDText, OIDFloat4,
-		OIDFloat8, OIDUnknown, OIDVarchar, OIDTimestamp, OIDNumeric:
+		OIDFloat8, OIDUnknown, OIDVarchar, OIDTimestamp, OIDNumeric, OIDDate, OIDTimestamptz:
 		return T{OID: oid}, true
 	case OIDBpchar:
 		return Char(1), true
@@ -96,7 +97,8 @@ func (t T) Kind() rowenc.Kind {
 		return rowenc.KindString
 	case OIDBytea:
 		return rowenc.KindBytes
-	case OIDTimestamp:
+	case OIDTimestamp, OIDTimestamptz, OIDDate:
+		// DATE is midnight UTC of its day; TIMESTAMPTZ the UTC instant.
 		return rowenc.KindTimestamp
 	case OIDNumeric:
 		return rowenc.KindDecimal
@@ -134,6 +136,8 @@ func (t T) Name() string {
 		return "timestamp without time zone"
 	case OIDTimestamptz:
 		return "timestamp with time zone"
+	case OIDDate:
+		return "date"
 	case OIDNumeric:
 		if p, sc, ok := t.NumericPrecision(); ok {
 			return fmt.Sprintf("numeric(%d,%d)", p, sc)
@@ -158,7 +162,7 @@ func (t T) Size() int16 {
 		return 1
 	case OIDInt2:
 		return 2
-	case OIDInt4, OIDFloat4, OIDOid:
+	case OIDInt4, OIDFloat4, OIDOid, OIDDate:
 		return 4
 	case OIDInt8, OIDFloat8, OIDTimestamp, OIDTimestamptz:
 		return 8

@@ -228,4 +228,11 @@ var templates = []template{
 	{"spacing", false, func(g *gen) string {
 		return "SELECT COUNT ( * ), SUM (a), MAX ( f ), min (s), AVG (b) FROM t1 WHERE a IS NOT DISTINCT FROM " + g.pick("NULL", "3", "a")
 	}},
+	{"dates", true, func(g *gen) string {
+		fns := []string{"ts::date", "ts::date - date '2024-01-01'", "ts::date + " + fmt.Sprint(g.r.Intn(40)), "date_trunc('" + g.pick("day", "month", "hour", "year", "week", "quarter") + "', ts)",
+			"extract(" + g.pick("month", "day", "hour", "minute", "second", "quarter", "week", "year") + " from ts)", "ts::timestamptz", "ts::date < date '2024-06-15'",
+			"ts > timestamptz '2024-06-01 00:00:00+02'", "(ts::date - 10)::text"}
+		g.r.Shuffle(len(fns), func(i, j int) { fns[i], fns[j] = fns[j], fns[i] })
+		return "SELECT id, " + strings.Join(fns[:3], ", ") + " FROM t1 ORDER BY id"
+	}},
 }
