@@ -36,7 +36,7 @@
 // block each Execute commits on its own, where PostgreSQL runs the Executes
 // before a Sync as one implicit transaction.
 //
-// Formats: text for every type; binary for int2/int4/int8, float4/float8, numeric (numeric.go),
+// Formats: text for every type; binary for int2/int4/int8, float4/float8, numeric (numeric.go), date, timestamptz,
 // bool, bytea, text/varchar/bpchar/name and timestamp (microseconds since
 // 2000-01-01), for parameters and results alike.
 //
