@@ -235,4 +235,14 @@ var templates = []template{
 		g.r.Shuffle(len(fns), func(i, j int) { fns[i], fns[j] = fns[j], fns[i] })
 		return "SELECT id, " + strings.Join(fns[:3], ", ") + " FROM t1 ORDER BY id"
 	}},
+	{"literals_casts", false, func(g *gen) string {
+		return "SELECT " + g.pick("'1' + 1", "'2.5'::numeric * 2", "'10' > '9'", "10 > 9.5", "1 = 1.0", "'abc' < 'abd'",
+			"CAST('42' AS INTEGER) + 1", "'7'::int / 2", "7 / 2.0", "-7 / 2", "-7 % 3", "2147483647 + 1", "1 / 0", "1.0 / 0",
+			"'x'::int", "CAST(3.7 AS INTEGER)", "CAST(-3.5 AS INTEGER)", "3.5::float8::int", "2.5::float8::int", "'1e3'::float8",
+			"0.1::float8 + 0.2::float8", "1e300::float8 * 1e300::float8", "'NaN'::float8 > 1", "9223372036854775807 + 1",
+			"length('héllo')", "upper('straße')", "'a' || 1 || true", "NULL::int + 1", "(NULL = NULL) IS NULL",
+			"CASE WHEN NULL THEN 1 ELSE 2 END", "coalesce(NULL, NULL, 3)", "nullif(1, 1) IS NULL", "greatest(1, NULL, 3)",
+			"1 IN (1, NULL)", "2 IN (1, NULL)", "2 NOT IN (1, NULL)", "'abc' LIKE 'a%'", "'ABC' ILIKE 'a_c'", "'a%' LIKE 'a\\%'",
+			"3 BETWEEN 5 AND 1", "round(-2.5)", "round(2.5::float8)", "abs(-9223372036854775807)", "mod(-7, 3)", "-2147483648::int")
+	}},
 }
