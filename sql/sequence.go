@@ -248,7 +248,8 @@ func (ec *execCtx) nextval(arg string) (rowenc.Value, error) {
 			b, err = reserve(ec.ctx, tx, seq)
 			return err
 		})
-		if errors.Is(err, errSeqNotVisible) {
+		inStmtTxn := errors.Is(err, errSeqNotVisible)
+		if inStmtTxn {
 			b, err = reserve(ec.ctx, ec.tx, seq)
 		}
 		if err != nil {
@@ -256,7 +257,11 @@ func (ec *execCtx) nextval(arg string) (rowenc.Value, error) {
 		}
 		v = b.next
 		b.next += seq.Increment
-		cache.put(seq.ID, &b)
+		if !inStmtTxn {
+			// A block reserved by the statement's transaction may yet be
+			// rolled back: it is used for this value only, never cached.
+			cache.put(seq.ID, &b)
+		}
 	}
 	st := ec.s.seqs()
 	st.last[seq.Name] = v
@@ -276,6 +281,11 @@ func seqDescKeyProbe(seq *catalog.Sequence) []byte {
 // runSeqTxn runs fn in a transaction of its own, committed at once and
 // retried on conflicts.
 func (s *Server) runSeqTxn(ctx context.Context, fn func(tx txn.Txn) error) error {
+	if x, ok := s.cfg.DB.(interface{ Exclusive() bool }); ok && x.Exclusive() {
+		// A test store with one transaction at a time: a second one would
+		// wait forever on the statement's. Use the statement's instead.
+		return errSeqNotVisible
+	}
 	opts := txn.Options{}
 	for attempt := 0; ; attempt++ {
 		tx, err := s.cfg.DB.Begin(ctx, opts)
@@ -696,4 +706,11 @@ func (p *planner) withOwnedDrop(n *ast.DropTableStmt, pl plan, err error) (plan,
 		return nil, err
 	}
 	return &dropOwnedPlan{p: p, n: n, inner: pl}, nil
+}
+
+// writesSequence reports whether a statement calls nextval or setval, which
+// write (in the statement's transaction when the sequence is not visible
+// outside it), so it must not run in a read-only transaction.
+func writesSequence(st *front.Parsed) bool {
+	return strings.Contains(st.Translated, front.SeqFuncPrefix+"nextval") || strings.Contains(st.Translated, front.SeqFuncPrefix+"setval")
 }

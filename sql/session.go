@@ -235,7 +235,7 @@ func (s *session) execImplicit(ctx context.Context, stmts []front.Parsed, ptypes
 	// without locks.
 	opts := txn.Options{ReadOnly: true}
 	for i := range stmts {
-		if !readOnlyStmt(stmts[i].AST) {
+		if !readOnlyStmt(stmts[i].AST) || writesSequence(&stmts[i]) {
 			opts.ReadOnly = false
 		}
 	}

@@ -235,3 +235,8 @@ func (t *Txn) Rollback(ctx context.Context) error {
 	t.finish()
 	return nil
 }
+
+// Exclusive reports that one transaction at a time can be open, so the
+// SQL engine must not start a second one while a statement's is open
+// (nextval does that on a real store).
+func (db *DB) Exclusive() bool { return true }
