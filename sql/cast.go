@@ -35,6 +35,8 @@ func canCast(from, to types.T, explicit bool) bool {
 		return true
 	case isNumeric(from) && isNumeric(to):
 		return true
+	case isJSON(from) && isJSON(to):
+		return true
 	case from.Kind() == rowenc.KindTimestamp && to.Kind() == rowenc.KindTimestamp:
 		return true // date, timestamp, timestamptz (UTC)
 	case to.IsString():

@@ -289,6 +289,8 @@ func exprName(e ast.ExprNode) string {
 			return "?column?"
 		case front.ConcatFunc:
 			return "concat"
+		case front.JSONGetFunc, front.JSONGetTextFunc:
+			return "?column?"
 		case "trim":
 			if len(e.Args) == 3 {
 				if d, ok := e.Args[2].(*ast.TrimDirectionExpr); ok {
@@ -344,6 +346,10 @@ func shortTypeName(t types.T) string {
 		return "numeric"
 	case types.OIDDate:
 		return "date"
+	case types.OIDJSON:
+		return "json"
+	case types.OIDJSONB:
+		return "jsonb"
 	case types.OIDTimestamptz:
 		return "timestamptz"
 	case types.OIDTimestamp:

@@ -313,6 +313,36 @@ func (t *translator) general(toks []token) error {
 			// its own name, as its NULL rule differs.
 			tok.text = ConcatFunc
 			t.emit(tok)
+		case tok.kind == tokOp && (tok.text == "->" || tok.text == "->>"):
+			// x -> k and x ->> k (JSON): a call on the operand before and
+			// the one literal or parameter after.
+			start, ok := operandStart(t.out)
+			if !ok || i+1 >= len(toks) {
+				return syntaxErr(tok.pos, "syntax error at or near %q", tok.text)
+			}
+			k := toks[i+1]
+			neg := k.kind == tokOp && k.text == "-" && i+2 < len(toks) && toks[i+2].kind == tokNumber
+			if neg {
+				i++
+				k = toks[i+1]
+			}
+			if k.kind != tokString && k.kind != tokNumber && k.kind != tokParam {
+				return pgerror.Unsupported("operator " + tok.text + " with other than a literal or parameter on its right")
+			}
+			fn := JSONGetFunc
+			if tok.text == "->>" {
+				fn = JSONGetTextFunc
+			}
+			rest := append([]token(nil), t.out[start:]...)
+			t.out = append(t.out[:start], token{kind: tokIdent, text: fn, space: true}, token{kind: tokOp, text: "("})
+			t.out = append(t.out, rest...)
+			t.op(",")
+			if neg {
+				t.op("-")
+			}
+			t.emit(k)
+			t.op(")")
+			i++
 		case tok.kind == tokOp && (tok.text == "[" || tok.text == "]"):
 			return pgerror.Unsupported("arrays and subscripts")
 		case tok.is("returning"):

@@ -149,6 +149,10 @@ func parseType(toks []token, i int) (types.T, int, error) {
 		typ = types.Timestamptz
 	case "date":
 		typ = types.Date
+	case "json":
+		typ = types.JSON
+	case "jsonb":
+		typ = types.JSONB
 	case "serial", "serial4", "bigserial", "serial8", "smallserial", "serial2":
 		return typ, i, pgerror.Unsupported("type " + name + " (use an integer primary key with explicit values)")
 	default:
@@ -210,6 +214,12 @@ const DefaultFunc = "meridian_default"
 // not taken for the concat(a, b) the parser makes of a || b.
 const ConcatFunc = "meridian_concat"
 
+// JSONGetFunc and JSONGetTextFunc are what x -> k and x ->> k become.
+const (
+	JSONGetFunc     = "meridian_json_get"
+	JSONGetTextFunc = "meridian_json_get_text"
+)
+
 // NullsFunc wraps an ORDER BY item that says NULLS FIRST or NULLS LAST:
 // meridian_nulls(expr, 'first'|'last').
 const NullsFunc = "meridian_nulls"
@@ -244,6 +254,10 @@ func ddlSpelling(t types.T) string {
 		return "timestamp(6)"
 	case types.OIDDate:
 		return "date"
+	case types.OIDJSONB:
+		return "json"
+	case types.OIDJSON:
+		return "mediumtext"
 	case types.OIDNumeric:
 		if p, s, ok := t.NumericPrecision(); ok {
 			return fmt.Sprintf("decimal(%d,%d)", p, s)
@@ -283,6 +297,10 @@ func TypeFromField(ft *tidbtypes.FieldType) (types.T, error) {
 		return types.Timestamptz, nil
 	case tidbmysql.TypeDate:
 		return types.Date, nil
+	case tidbmysql.TypeJSON:
+		return types.JSONB, nil
+	case tidbmysql.TypeMediumBlob:
+		return types.JSON, nil
 	case tidbmysql.TypeNewDecimal:
 		if ft.GetFlen() <= 0 {
 			return types.Numeric, nil

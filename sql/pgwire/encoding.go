@@ -28,7 +28,7 @@ func hasBinary(t types.T) bool {
 	case types.OIDInt2, types.OIDInt4, types.OIDInt8, types.OIDFloat4, types.OIDFloat8,
 		types.OIDBool, types.OIDBytea, types.OIDText, types.OIDVarchar, types.OIDBpchar,
 		types.OIDName, types.OIDUnknown, types.OIDTimestamp, types.OIDNumeric,
-		types.OIDTimestamptz, types.OIDDate:
+		types.OIDTimestamptz, types.OIDDate, types.OIDJSON, types.OIDJSONB:
 		return true
 	}
 	return false
@@ -81,6 +81,11 @@ func encodeValue(t types.T, f int16, v rowenc.Value) ([]byte, error) {
 		return []byte(v.S), nil
 	case types.OIDTimestamp, types.OIDTimestamptz:
 		return binary.BigEndian.AppendUint64(nil, uint64(v.I-pgEpochMicros)), nil
+	case types.OIDJSON:
+		return []byte(v.S), nil
+	case types.OIDJSONB:
+		// A version byte (1), then the text.
+		return append([]byte{1}, v.S...), nil
 	case types.OIDDate:
 		// int32 days since 2000-01-01.
 		return binary.BigEndian.AppendUint32(nil, uint32(int32((v.I-pgEpochMicros)/microsPerDay))), nil
@@ -149,6 +154,17 @@ func decodeParam(t types.T, f int16, b []byte) (rowenc.Value, error) {
 			return rowenc.Value{}, pgerror.New(pgerror.CodeCharacterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\"")
 		}
 		return types.CheckString(t, string(b), false)
+	case types.OIDJSON, types.OIDJSONB:
+		if t.OID == types.OIDJSONB {
+			if len(b) == 0 || b[0] != 1 {
+				return rowenc.Value{}, pgerror.New(pgerror.CodeInvalidBinaryRepresentation, "unsupported jsonb version number")
+			}
+			b = b[1:]
+		}
+		if !utf8.Valid(b) {
+			return rowenc.Value{}, pgerror.New(pgerror.CodeCharacterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\"")
+		}
+		return types.ParseText(t, string(b))
 	case types.OIDDate:
 		if len(b) != 4 {
 			return bad()

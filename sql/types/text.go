@@ -37,6 +37,8 @@ func ParseText(t T, s string) (rowenc.Value, error) {
 		return parseTimestamptz(s)
 	case OIDDate:
 		return parseDate(s)
+	case OIDJSON, OIDJSONB:
+		return parseJSON(t, s)
 	case OIDNumeric:
 		return ParseNumeric(t, s)
 	}

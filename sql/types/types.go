@@ -74,7 +74,8 @@ func Char(n int32) T {
 func FromOID(oid uint32) (T, bool) {
 	switch oid {
 	case OIDBool, OIDBytea, OIDInt8, OIDInt2, OIDInt4, OIDText, OIDFloat4,
-		OIDFloat8, OIDUnknown, OIDVarchar, OIDTimestamp, OIDNumeric, OIDDate, OIDTimestamptz:
+		OIDFloat8, OIDUnknown, OIDVarchar, OIDTimestamp, OIDNumeric, OIDDate, OIDTimestamptz,
+		OIDJSON, OIDJSONB:
 		return T{OID: oid}, true
 	case OIDBpchar:
 		return Char(1), true
@@ -93,7 +94,7 @@ func (t T) Kind() rowenc.Kind {
 		return rowenc.KindInt
 	case OIDFloat4, OIDFloat8:
 		return rowenc.KindFloat
-	case OIDText, OIDVarchar, OIDBpchar, OIDName, OIDUnknown:
+	case OIDText, OIDVarchar, OIDBpchar, OIDName, OIDUnknown, OIDJSON, OIDJSONB:
 		return rowenc.KindString
 	case OIDBytea:
 		return rowenc.KindBytes
@@ -138,6 +139,10 @@ func (t T) Name() string {
 		return "timestamp with time zone"
 	case OIDDate:
 		return "date"
+	case OIDJSON:
+		return "json"
+	case OIDJSONB:
+		return "jsonb"
 	case OIDNumeric:
 		if p, sc, ok := t.NumericPrecision(); ok {
 			return fmt.Sprintf("numeric(%d,%d)", p, sc)
