@@ -20,6 +20,13 @@
 //     found at token level (identifier chains, literals, parameters,
 //     parenthesised groups, function calls, other casts).
 //   - E'...' becomes an ordinary '...' string with the escapes resolved.
+//   - $tag$...$tag$ (dollar quoting) becomes an ordinary string.
+//   - x -> k and x ->> k (JSON) become meridian_json_get[_text](x, k), k
+//     one literal or parameter; concat(...) becomes meridian_concat(...)
+//     (the parser makes concat(a, b) of a || b); x IS [NOT] DISTINCT FROM
+//     y becomes [NOT] x <=> y; a space between count, sum, ... and "("
+//     is dropped (MySQL reads those names as functions only when "("
+//     follows at once).
 //   - Column types in CREATE TABLE are PostgreSQL names, emitted as the
 //     MySQL spelling that maps back one to one (TypeFromField); DEFAULT
 //     expressions are parenthesised so any expression parses.
@@ -46,10 +53,10 @@
 // # What is refused
 //
 // A construct the front cannot translate faithfully is refused with SQLSTATE
-// 0A000 naming it, never misparsed: dollar quoting, U&'...' strings, bit
-// strings, operators PostgreSQL and MySQL read differently (^ # ~ && ? and
-// others), savepoints, TIMESTAMPTZ, SERIAL, arrays, temporary tables, COPY
-// and other PostgreSQL-only statements. Lexical errors (an unterminated
+// 0A000 naming it, never misparsed: U&'...' strings, bit strings,
+// operators PostgreSQL and MySQL read differently (^ # ~ && ? and others),
+// savepoints, arrays, temporary tables and other PostgreSQL-only
+// statements. Lexical errors (an unterminated
 // string or comment) and MySQL-only syntax (LIMIT #,#, backquotes) are
 // 42601.
 //

@@ -142,7 +142,23 @@ func lex(s string) ([]token, error) {
 			}
 			if j == i+1 {
 				if j < len(s) && (isIdentStart(s[j]) || s[j] == '$') {
-					return nil, pgerror.Unsupported("dollar-quoted strings")
+					// $tag$...$tag$: a string taken literally. The tag is
+					// an identifier without $ (or empty).
+					k := j
+					for k < len(s) && s[k] != '$' && (isIdentStart(s[k]) || isDigit(s[k])) {
+						k++
+					}
+					if k >= len(s) || s[k] != '$' {
+						return nil, syntaxErr(start, "syntax error at or near \"$\"")
+					}
+					delim := s[i : k+1]
+					end := strings.Index(s[k+1:], delim)
+					if end < 0 {
+						return nil, syntaxErr(start, "unterminated dollar-quoted string at or near %q", s[i:min(len(s), i+10)])
+					}
+					toks = append(toks, token{kind: tokString, text: s[k+1 : k+1+end], space: space, pos: start})
+					i = k + 1 + end + len(delim)
+					break // out of the switch
 				}
 				return nil, syntaxErr(start, "syntax error at or near \"$\"")
 			}
