@@ -278,7 +278,7 @@ func exprName(e ast.ExprNode) string {
 		case front.CastFunc:
 			// As PostgreSQL's FigureColname: a column's or function's name
 			// wins over the type's, another cast's does not.
-			inner, isCast := e.Args[0].(*ast.FuncCallExpr)
+			inner, isCast := stripParens(e.Args[0]).(*ast.FuncCallExpr)
 			if n := exprName(e.Args[0]); n != "?column?" && !(isCast && inner.FnName.L == front.CastFunc) {
 				return n
 			}

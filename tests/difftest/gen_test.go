@@ -245,4 +245,14 @@ var templates = []template{
 			"1 IN (1, NULL)", "2 IN (1, NULL)", "2 NOT IN (1, NULL)", "'abc' LIKE 'a%'", "'ABC' ILIKE 'a_c'", "'a%' LIKE 'a\\%'",
 			"3 BETWEEN 5 AND 1", "round(-2.5)", "round(2.5::float8)", "abs(-9223372036854775807)", "mod(-7, 3)", "-2147483648::int")
 	}},
+	{"json", true, func(g *gen) string {
+		doc := `('{"k": "' || k || '", "v": ' || coalesce(v::text, 'null') || ', "w": [' || coalesce(w::text, '0') || ', 2.50, {"z": true}]}')::` + g.pick("json", "jsonb")
+		fns := []string{doc, doc + " -> 'v'", doc + " ->> 'k'", doc + " -> 'w' -> 2", doc + " -> 'w' ->> -1", doc + " ->> 'missing'",
+			doc + " -> 'w' -> 1", "(" + doc + ")::text", doc + " ->> 'v' IS NULL"}
+		g.r.Shuffle(len(fns), func(i, j int) { fns[i], fns[j] = fns[j], fns[i] })
+		return "SELECT k, " + strings.Join(fns[:3], ", ") + " FROM t3 ORDER BY k"
+	}},
+	{"dollar_quoting", false, func(g *gen) string {
+		return "SELECT " + g.pick("$$a'b$$", "$q$x$$y$q$", "length($$$$)", "$$A$$ || s", "upper($t$abc$t$)") + " FROM t1 WHERE id < 4"
+	}},
 }
