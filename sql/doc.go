@@ -28,7 +28,8 @@ package sql
 // on ON-clause column equalities (hashjoin.go), lookup joins, else nested
 // loops; subqueries: scalar, IN, EXISTS, correlated ones run again per
 // outer row (subquery.go); UNION/INTERSECT/EXCEPT [ALL] (setop.go)),
-// EXPLAIN, SET/RESET/SHOW, BEGIN/START TRANSACTION,
+// EXPLAIN [ANALYZE] (analyze.go: actual rows and time per SELECT operator,
+// timed with Config.Now), SET/RESET/SHOW [ALL], BEGIN/START TRANSACTION,
 // COMMIT/END, ROLLBACK/ABORT. Everything else is refused with 0A000 naming
 // the construct.
 //
@@ -62,6 +63,12 @@ package sql
 // UPDATE and DELETE read with locks (GetForUpdate, Scan
 // ForUpdate) and compute every new row before writing any; an UPDATE that
 // changes a key deletes all moved rows before inserting them again.
+//
+// DATE is midnight UTC of its day and TIMESTAMPTZ an instant, both rowenc
+// timestamps (the session TimeZone is UTC: TIMESTAMPTZ prints "+00");
+// date ± integer and date - date work, intervals do not (datearith.go).
+// JSON keeps its text, JSONB PostgreSQL's normalised text; -> and ->>
+// read fields and elements (json.go).
 //
 // NUMERIC (numeric.go) is exact (apd): literals with a point are numeric,
 // as in PostgreSQL; +, -, * keep exact scales, / and avg pick PostgreSQL's
