@@ -122,6 +122,8 @@ func TestRefused(t *testing.T) {
 		{`SELECT a && b`, pgerror.CodeFeatureNotSupported, "&&"},
 		{`SELECT U&'x'`, pgerror.CodeFeatureNotSupported, "Unicode"},
 		{`SELECT B'101'`, pgerror.CodeFeatureNotSupported, "bit string"},
+		{`SELECT * FROM a FULL JOIN b ON true`, pgerror.CodeFeatureNotSupported, "FULL JOIN"},
+		{`SELECT * FROM a FULL OUTER JOIN b ON true`, pgerror.CodeFeatureNotSupported, "FULL JOIN"},
 		{`SELECT x::int[]`, pgerror.CodeFeatureNotSupported, "array"},
 		{`CREATE TEMP TABLE t (a int)`, pgerror.CodeFeatureNotSupported, "temporary"},
 		{`SELECT 1 RETURNING id`, pgerror.CodeFeatureNotSupported, "RETURNING"},

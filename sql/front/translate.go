@@ -313,6 +313,10 @@ func (t *translator) general(toks []token) error {
 			// its own name, as its NULL rule differs.
 			tok.text = ConcatFunc
 			t.emit(tok)
+		case tok.is("full") && (next("join") || next("outer")):
+			// The TiDB grammar would read "a FULL JOIN b" as "a AS full
+			// JOIN b".
+			return pgerror.Unsupported("FULL JOIN")
 		case tok.kind == tokOp && (tok.text == "->" || tok.text == "->>"):
 			// x -> k and x ->> k (JSON): a call on the operand before and
 			// the one literal or parameter after.
