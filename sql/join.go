@@ -14,6 +14,9 @@ import (
 type joinStep struct {
 	st    scopeTable
 	left  bool         // LEFT [OUTER] JOIN: keep unmatched rows, NULL-extended
+	// right is RIGHT [OUTER] JOIN: keep the step's unmatched rows, with the
+	// columns of the tables before it NULL (read by nested loop).
+	right bool
 	onAST ast.ExprNode // ON condition, or nil (cross join)
 	on    expr
 	scan  *scanPlan
@@ -84,7 +87,10 @@ func (p *planner) flattenFrom(node ast.ResultSetNode, out *[]*joinStep, nested b
 		case ast.LeftJoin:
 			step.left = true
 		default:
-			return pgerror.Unsupported("RIGHT and FULL joins")
+			if n.Tp != ast.RightJoin {
+				return pgerror.Unsupported("FULL joins")
+			}
+			step.right = true
 		}
 		if n.On != nil {
 			step.onAST = n.On.Expr
@@ -152,12 +158,12 @@ func (p *planner) planJoin(steps []*joinStep, filter expr, forUpdate bool) (*joi
 			continue
 		}
 		s.scan = newScanPlan(s.st.table, s.st.alias, s.st.off, filter, forUpdate)
-		if i > 0 && s.scan.kind() != "point lookup" {
+		if i > 0 && s.scan.kind() != "point lookup" && !s.right {
 			if ls := lookupScan(s.st.table, s.st.alias, s.st.off, joinFilter(filter, s.on), forUpdate); ls != nil {
 				s.scan = ls
 			}
 		}
-		if i > 0 && !s.scan.lookup {
+		if i > 0 && !s.scan.lookup && !s.right {
 			s.hash = hashKeysFor(s)
 		}
 	}
@@ -189,6 +195,10 @@ func (jp *joinPlan) rows(ec *execCtx) ([]scannedRow, error) {
 			continue
 		}
 		var out []scannedRow
+		var innerMatched []bool
+		if s.right {
+			innerMatched = make([]bool, len(inner))
+		}
 		for _, r := range rows {
 			if table != nil {
 				inner = table[s.hash.probeKey(r.row)]
@@ -203,7 +213,7 @@ func (jp *joinPlan) rows(ec *execCtx) ([]scannedRow, error) {
 				}
 			}
 			matched := false
-			for _, ir := range inner {
+			for k, ir := range inner {
 				row := append([]rowenc.Value(nil), r.row...)
 				copy(row[s.st.off:], ir.row)
 				if s.on != nil {
@@ -216,10 +226,20 @@ func (jp *joinPlan) rows(ec *execCtx) ([]scannedRow, error) {
 					}
 				}
 				matched = true
+				if innerMatched != nil {
+					innerMatched[k] = true
+				}
 				out = append(out, scannedRow{row: row})
 			}
 			if !matched && s.left {
 				out = append(out, scannedRow{row: append([]rowenc.Value(nil), r.row...)})
+			}
+		}
+		for k, m := range innerMatched {
+			if !m {
+				row := make([]rowenc.Value, jp.width)
+				copy(row[s.st.off:], inner[k].row)
+				out = append(out, scannedRow{row: row})
 			}
 		}
 		rows = out
@@ -235,6 +255,8 @@ func (jp *joinPlan) explain() []string {
 		kind := "inner join"
 		if s.left {
 			kind = "left join"
+		} else if s.right {
+			kind = "right join"
 		} else if s.on == nil {
 			kind = "cross join"
 		}

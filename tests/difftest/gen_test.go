@@ -255,4 +255,8 @@ var templates = []template{
 	{"dollar_quoting", false, func(g *gen) string {
 		return "SELECT " + g.pick("$$a'b$$", "$q$x$$y$q$", "length($$$$)", "$$A$$ || s", "upper($t$abc$t$)") + " FROM t1 WHERE id < 4"
 	}},
+	{"join_right", true, func(g *gen) string {
+		return "SELECT t1.id, t2.id, t1.s FROM t1 RIGHT JOIN t2 ON t1.id = t2.t1_id AND t1.a " + g.pick("<", ">") + " " +
+			fmt.Sprint(g.r.Intn(12)) + " WHERE t2.id < " + fmt.Sprint(20+g.r.Intn(80)) + " ORDER BY t2.id, t1.id"
+	}},
 }
