@@ -56,7 +56,8 @@ func roundResult(args []types.T) (types.T, bool) {
 	if !isNumeric(args[0]) {
 		return types.T{}, false
 	}
-	if args[0].OID == types.OIDNumeric {
+	if args[0].OID == types.OIDNumeric || len(args) == 2 && args[0].IsInteger() {
+		// round(integer, n) is round(numeric, n).
 		return types.Numeric, len(args) == 1 || args[1].IsInteger()
 	}
 	return types.Float8, len(args) == 1
@@ -122,22 +123,22 @@ var builtins = map[string]*builtin{
 	// and trunc(x, n) exist only for numeric. Numeric rounds half away
 	// from zero, double precision half to even.
 	"round": {min: 1, max: 2, strict: true, result: roundResult, fn: func(t types.T, a []rowenc.Value) (rowenc.Value, error) {
-		if a[0].Kind == rowenc.KindDecimal {
+		if t.OID == types.OIDNumeric {
 			n := int64(0)
 			if len(a) == 2 {
 				n = a[1].I
 			}
-			return decimalRound(a[0], n, apd.RoundHalfUp)
+			return decimalRound(asDecimal(a[0]), n, apd.RoundHalfUp)
 		}
 		return rowenc.Float(math.RoundToEven(toFloat(a[0]))), nil
 	}},
 	"trunc": {min: 1, max: 2, strict: true, result: roundResult, fn: func(t types.T, a []rowenc.Value) (rowenc.Value, error) {
-		if a[0].Kind == rowenc.KindDecimal {
+		if t.OID == types.OIDNumeric {
 			n := int64(0)
 			if len(a) == 2 {
 				n = a[1].I
 			}
-			return decimalRound(a[0], n, apd.RoundDown)
+			return decimalRound(asDecimal(a[0]), n, apd.RoundDown)
 		}
 		return rowenc.Float(math.Trunc(toFloat(a[0]))), nil
 	}},

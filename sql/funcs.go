@@ -202,10 +202,7 @@ func (p *planner) funcCall(e *ast.FuncCallExpr, hint types.T, sc *scope) (expr, 
 				return rowenc.Decimal(d), nil
 			}
 			if v[0].Kind == rowenc.KindFloat {
-				if v[0].F < 0 {
-					return rowenc.Float(-v[0].F), nil
-				}
-				return v[0], nil
+				return rowenc.Float(math.Abs(v[0].F)), nil
 			}
 			if v[0].I == math.MinInt64 {
 				return rowenc.Null(), outOfRange(t)
@@ -247,14 +244,25 @@ func (p *planner) funcCall(e *ast.FuncCallExpr, hint types.T, sc *scope) (expr, 
 			args[i] = c
 		}
 	}
-	return &funcExpr{t: t, args: args, fn: func(_ *execCtx, v []rowenc.Value) (rowenc.Value, error) {
-		for _, x := range v {
-			if !x.IsNull() {
-				return x, nil
-			}
+	return &coalesceExpr{t: t, args: args}, nil
+}
+
+// coalesceExpr evaluates its arguments only up to the first non-NULL one,
+// as PostgreSQL does (a later argument's error does not surface).
+type coalesceExpr struct {
+	t    types.T
+	args []expr
+}
+
+func (e *coalesceExpr) typ() types.T { return e.t }
+func (e *coalesceExpr) eval(ec *execCtx, row []rowenc.Value) (rowenc.Value, error) {
+	for _, a := range e.args {
+		v, err := a.eval(ec, row)
+		if err != nil || !v.IsNull() {
+			return v, err
 		}
-		return rowenc.Null(), nil
-	}}, nil
+	}
+	return rowenc.Null(), nil
 }
 
 // noFunc is the 42883 error for a call no built-in matches.
@@ -369,16 +377,30 @@ func (p *planner) caseExpr(e *ast.CaseExpr, hint types.T, sc *scope) (expr, erro
 	if e.ElseClause != nil {
 		results = append(results, e.ElseClause)
 	}
-	// The result type is the first typed branch's.
+	// The result type is the typed branches' common type (the widest
+	// numeric type, as PostgreSQL's CASE resolution picks).
 	t := types.Unknown
+	var typed []types.T
 	for _, r := range results {
 		if !p.untyped(r) {
 			x, err := p.compile(r, types.Unknown, sc)
 			if err != nil {
 				return nil, err
 			}
-			t = x.typ()
-			break
+			typed = append(typed, x.typ())
+		}
+	}
+	if len(typed) > 0 {
+		t = typed[0]
+		if !allSame(typed) {
+			ct, ok := commonType(typed)
+			if !ok {
+				return nil, pgerror.New(pgerror.CodeDatatypeMismatch, "CASE types %s and %s cannot be matched", typed[0].Name(), typed[len(typed)-1].Name())
+			}
+			t = ct
+			if t.OID == types.OIDNumeric {
+				t = types.Numeric
+			}
 		}
 	}
 	if t.OID == types.OIDUnknown {

@@ -217,3 +217,11 @@ func decimalFloorCeil(v rowenc.Value, ceil bool) (rowenc.Value, error) {
 	}
 	return decimalResult(&r)
 }
+
+// asDecimal converts an INT value to DECIMAL; others are returned as they are.
+func asDecimal(v rowenc.Value) rowenc.Value {
+	if v.Kind == rowenc.KindInt {
+		return rowenc.Decimal(apd.New(v.I, 0))
+	}
+	return v
+}

@@ -190,8 +190,11 @@ func (p *planner) planSelect(n *ast.SelectStmt) (plan, error) {
 					return nil, pgerror.New("42P10", "ORDER BY position %d is not in select list", k)
 				}
 				oi.outIdx = k - 1
-			} else if cn, ok := it.Expr.(*ast.ColumnNameExpr); ok && cn.Name.Table.O == "" && outputIndex(sp.cols, n.Fields.Fields, cn.Name.Name.O) >= 0 {
-				oi.outIdx = outputIndex(sp.cols, n.Fields.Fields, cn.Name.Name.O)
+			} else if cn, ok := it.Expr.(*ast.ColumnNameExpr); ok && cn.Name.Table.O == "" && outputMatch(sp.cols, n.Fields.Fields, cn.Name.Name.O) != -1 {
+				oi.outIdx = outputMatch(sp.cols, n.Fields.Fields, cn.Name.Name.O)
+				if oi.outIdx == -2 {
+					return nil, pgerror.New(pgerror.CodeAmbiguousColumn, "ORDER BY %q is ambiguous", cn.Name.Name.O)
+				}
 			} else {
 				x, err := p.compile(it.Expr, types.Unknown, sc)
 				if err != nil {
@@ -245,6 +248,33 @@ func (p *planner) compileInt(e ast.ExprNode, what string, sc *scope) (expr, erro
 	return x, nil
 }
 
+// outputMatch finds the output column an ORDER BY name means, as
+// PostgreSQL's SQL92 rule does: the one output column of that name
+// (explicit or implicit); -2 when several differently computed ones have
+// it; -1 for none.
+func outputMatch(cols []Column, fields []*ast.SelectField, name string) int {
+	for _, f := range fields {
+		if f.WildCard != nil {
+			// Output columns do not line up with fields: aliases only.
+			return outputIndex(cols, fields, name)
+		}
+	}
+	found := -1
+	var text string
+	for i, c := range cols {
+		if c.Name != name {
+			continue
+		}
+		t := restoreExpr(fields[i].Expr)
+		if found == -1 {
+			found, text = i, t
+		} else if t != text {
+			return -2
+		}
+	}
+	return found
+}
+
 // outputIndex finds an output column by alias or name.
 func outputIndex(cols []Column, fields []*ast.SelectField, name string) int {
 	for i, f := range fields {
@@ -278,9 +308,8 @@ func exprName(e ast.ExprNode) string {
 		case front.CastFunc:
 			// As PostgreSQL's FigureColname: a column's or function's name
 			// wins over the type's, another cast's does not.
-			inner, isCast := stripParens(e.Args[0]).(*ast.FuncCallExpr)
-			if n := exprName(e.Args[0]); n != "?column?" && !(isCast && inner.FnName.L == front.CastFunc) {
-				return n
+			if strongName(e.Args[0]) {
+				return exprName(e.Args[0])
 			}
 			if t, ok := castTarget(e.Args[1]); ok {
 				return shortTypeName(t)
@@ -308,6 +337,11 @@ func exprName(e ast.ExprNode) string {
 	case *ast.AggregateFuncExpr:
 		return e.F
 	case *ast.CaseExpr:
+		// As FigureColname: the ELSE branch's name when it is a column's
+		// or a function's.
+		if e.ElseClause != nil && strongName(e.ElseClause) {
+			return exprName(e.ElseClause)
+		}
 		return "case"
 	case *ast.SubqueryExpr:
 		// A scalar subquery is named by its one column.
@@ -322,6 +356,24 @@ func exprName(e ast.ExprNode) string {
 		}
 	}
 	return "?column?"
+}
+
+// strongName reports whether exprName gives e a name of its own (a
+// column's or a function's) rather than a fallback: FigureColname's
+// strength 2.
+func strongName(e ast.ExprNode) bool {
+	switch e := stripParens(e).(type) {
+	case *ast.ColumnNameExpr, *ast.AggregateFuncExpr:
+		return true
+	case *ast.FuncCallExpr:
+		if e.FnName.L == front.CastFunc {
+			return len(e.Args) > 0 && strongName(e.Args[0])
+		}
+		return exprName(e) != "?column?"
+	case *ast.CaseExpr:
+		return e.ElseClause != nil && strongName(e.ElseClause)
+	}
+	return false
 }
 
 func shortTypeName(t types.T) string {

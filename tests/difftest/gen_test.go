@@ -259,4 +259,42 @@ var templates = []template{
 		return "SELECT t1.id, t2.id, t1.s FROM t1 RIGHT JOIN t2 ON t1.id = t2.t1_id AND t1.a " + g.pick("<", ">") + " " +
 			fmt.Sprint(g.r.Intn(12)) + " WHERE t2.id < " + fmt.Sprint(20+g.r.Intn(80)) + " ORDER BY t2.id, t1.id"
 	}},
+	{"expr_tree", true, func(g *gen) string {
+		return "SELECT id, " + g.expr(3) + ", " + g.expr(2) + " FROM t1 WHERE " + g.t1pred(1) + " ORDER BY id"
+	}},
+	{"expr_tree_numeric", true, func(g *gen) string {
+		return "SELECT id, " + g.nexpr(3) + ", " + g.nexpr(2) + " FROM t4 ORDER BY id"
+	}},
+}
+
+// expr is a random numeric expression over t1's columns.
+func (g *gen) expr(depth int) string {
+	if depth == 0 || g.r.Intn(4) == 0 {
+		return g.pick("a", "b", "f", "id", g.num(), fmt.Sprint(g.r.Intn(7)+1), "2.5", "(-3)")
+	}
+	switch g.r.Intn(8) {
+	case 0:
+		return "abs(" + g.expr(depth-1) + ")"
+	case 1:
+		return "coalesce(" + g.expr(depth-1) + ", " + g.expr(depth-1) + ")"
+	case 2:
+		return "CASE WHEN " + g.t1pred(0) + " THEN " + g.expr(depth-1) + " ELSE " + g.expr(depth-1) + " END"
+	case 3:
+		return "(" + g.expr(depth-1) + ")::" + g.pick("int", "bigint", "float8", "numeric", "text")
+	}
+	return "(" + g.expr(depth-1) + " " + g.pick("+", "-", "*", "/", "%") + " " + g.expr(depth-1) + ")"
+}
+
+// nexpr is a random expression over t4's numeric columns.
+func (g *gen) nexpr(depth int) string {
+	if depth == 0 || g.r.Intn(4) == 0 {
+		return g.pick("amt", "rate", "qty", "id", "1.25", "3", "0.001", "(-7)")
+	}
+	switch g.r.Intn(6) {
+	case 0:
+		return g.pick("round", "trunc", "abs", "floor", "ceil") + "(" + g.nexpr(depth-1) + ")"
+	case 1:
+		return "round(" + g.nexpr(depth-1) + ", " + fmt.Sprint(g.r.Intn(5)-1) + ")"
+	}
+	return "(" + g.nexpr(depth-1) + " " + g.pick("+", "-", "*", "/", "%") + " " + g.nexpr(depth-1) + ")"
 }
