@@ -230,12 +230,15 @@ func (a *aggList) run(ec *execCtx, rows []scannedRow) ([]rowenc.Value, error) {
 				} else {
 					fsum += toFloat(v)
 				}
+			// On ties the later value wins, as PostgreSQL's float8smaller,
+			// numeric_smaller, ... keep it (visible for -0 and 0, 1.0
+			// and 1.00).
 			case "min":
-				if best.IsNull() || compareValues(v, best) < 0 {
+				if best.IsNull() || compareValues(v, best) <= 0 {
 					best = v
 				}
 			case "max":
-				if best.IsNull() || compareValues(v, best) > 0 {
+				if best.IsNull() || compareValues(v, best) >= 0 {
 					best = v
 				}
 			}

@@ -265,6 +265,21 @@ var templates = []template{
 	{"expr_tree_numeric", true, func(g *gen) string {
 		return "SELECT id, " + g.nexpr(3) + ", " + g.nexpr(2) + " FROM t4 ORDER BY id"
 	}},
+	{"agg_tree", false, func(g *gen) string {
+		grp := g.pick("flag", "a % 4", "s IS NULL", "length(s)")
+		return "SELECT " + grp + ", " + g.pick("sum", "min", "max", "avg", "count") + "(" + g.exactExpr(2) + "), " +
+			g.pick("sum", "min", "max", "avg", "count") + "(DISTINCT " + g.exactExpr(1) + ") FROM t1 WHERE " + g.t1pred(1) +
+			" GROUP BY " + grp + g.pick("", " HAVING count(*) > 1", " HAVING sum(id) > 100")
+	}},
+}
+
+// exactExpr is a random expression over t1's columns whose value is
+// exact in floating point (sums of it do not depend on the order).
+func (g *gen) exactExpr(depth int) string {
+	if depth == 0 || g.r.Intn(3) == 0 {
+		return g.pick("a", "f", "id", "b % 1000", fmt.Sprint(g.r.Intn(7)+1), "0.5")
+	}
+	return "(" + g.exactExpr(depth-1) + " " + g.pick("+", "-", "*") + " " + g.exactExpr(depth-1) + ")"
 }
 
 // expr is a random numeric expression over t1's columns.
