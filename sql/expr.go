@@ -40,6 +40,8 @@ type scope struct {
 	// joined, when set, are the tables of a FROM clause with joins (table
 	// and alias are then unused).
 	joined []scopeTable
+	// merged are the USING columns of the joins (using.go).
+	merged []mergedCol
 }
 
 type constExpr struct {
@@ -344,8 +346,15 @@ func (p *planner) column(cn *ast.ColumnName, sc *scope) (expr, error) {
 	var found *scopeTable
 	i := -1
 	known := cn.Table.O == ""
+	merged := false
+	if cn.Table.O == "" {
+		// A USING column: the pair's merged value, not ambiguous.
+		if k, j, ok := sc.mergedRef(name); ok {
+			found, i, merged = &sc.tables()[k], j, true
+		}
+	}
 	for k, st := range sc.tables() {
-		if cn.Table.O != "" && cn.Table.O != st.alias {
+		if merged || cn.Table.O != "" && cn.Table.O != st.alias {
 			continue
 		}
 		known = true

@@ -20,6 +20,8 @@ type joinStep struct {
 	onAST ast.ExprNode // ON condition, or nil (cross join)
 	on    expr
 	scan  *scanPlan
+	// using are the USING (or NATURAL) columns this step joins on.
+	using []usingPair
 	// sub, when set, is a subquery in FROM: its rows are the step's rows
 	// (st.table is then a descriptor made up for its columns; derived.go).
 	sub plan
@@ -71,9 +73,6 @@ func (p *planner) flattenFrom(node ast.ResultSetNode, out *[]*joinStep, nested b
 		if err := p.flattenFrom(n.Left, out, false); err != nil {
 			return err
 		}
-		if n.NaturalJoin || len(n.Using) > 0 {
-			return pgerror.Unsupported("NATURAL and USING joins")
-		}
 		before := len(*out)
 		if err := p.flattenFrom(n.Right, out, true); err != nil {
 			return err
@@ -83,7 +82,7 @@ func (p *planner) flattenFrom(node ast.ResultSetNode, out *[]*joinStep, nested b
 		}
 		step := (*out)[before]
 		switch n.Tp {
-		case ast.CrossJoin:
+		case ast.CrossJoin, 0: // 0: NATURAL JOIN
 		case ast.LeftJoin:
 			step.left = true
 		default:
@@ -94,6 +93,9 @@ func (p *planner) flattenFrom(node ast.ResultSetNode, out *[]*joinStep, nested b
 		}
 		if n.On != nil {
 			step.onAST = n.On.Expr
+		}
+		if n.NaturalJoin || len(n.Using) > 0 {
+			return usingJoin(n, (*out)[:before], step)
 		}
 		return nil
 	case *ast.TableSource:
@@ -147,14 +149,16 @@ func (p *planner) planJoin(steps []*joinStep, filter expr, forUpdate bool) (*joi
 			if hasAggregates(s.onAST) {
 				return nil, pgerror.New(pgerror.CodeGroupingError, "aggregate functions are not allowed in JOIN conditions")
 			}
-			on, err := p.compileBool(s.onAST, "JOIN/ON", &scope{joined: tables[:i+1]})
+			on, err := p.compileBool(s.onAST, "JOIN/ON", &scope{joined: tables[:i+1], merged: mergedOf(steps[:i])})
 			if err != nil {
 				return nil, err
 			}
 			s.on = on
 		}
 		if s.sub != nil {
-			s.hash = hashKeysFor(s)
+			if !s.right { // a right join tracks its rows by position
+				s.hash = hashKeysFor(s)
+			}
 			continue
 		}
 		s.scan = newScanPlan(s.st.table, s.st.alias, s.st.off, filter, forUpdate)

@@ -74,6 +74,14 @@ func (p *planner) planSelect(n *ast.SelectStmt) (plan, error) {
 			sc.joined = append(sc.joined, s.st)
 		}
 	}
+	var starOrder []int // with USING joins: the positions * lists
+	if len(steps) > 1 {
+		var merged []mergedCol
+		if merged, starOrder = mergedColumns(steps); len(merged) == 0 {
+			starOrder = nil
+		}
+		sc.merged = merged
+	}
 	if n.Where != nil {
 		if hasAggregates(n.Where) {
 			return nil, pgerror.New(pgerror.CodeGroupingError, "aggregate functions are not allowed in WHERE")
@@ -133,6 +141,19 @@ func (p *planner) planSelect(n *ast.SelectStmt) (plan, error) {
 				return nil, pgerror.New(pgerror.CodeSyntaxError, "SELECT * with no tables specified is not valid")
 			}
 			known := false
+			if f.WildCard.Table.O == "" && starOrder != nil {
+				if sp.aggs != nil {
+					return nil, pgerror.New(pgerror.CodeGroupingError, "SELECT * is not allowed with GROUP BY here")
+				}
+				for _, pos := range starOrder {
+					k, i, _ := (&scope{joined: sc.joined, merged: []mergedCol{{pos: pos}}}).mergedRef("")
+					st := sc.joined[k]
+					c := st.table.Columns[i]
+					sp.proj = append(sp.proj, &colExpr{idx: pos, t: c.Type, name: c.Name})
+					sp.cols = append(sp.cols, Column{Name: c.Name, TableOID: uint32(st.table.ID), ColumnNum: int16(i + 1)})
+				}
+				continue
+			}
 			for _, st := range sc.tables() {
 				if f.WildCard.Table.O != "" && f.WildCard.Table.O != st.alias {
 					continue

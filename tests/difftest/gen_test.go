@@ -271,6 +271,12 @@ var templates = []template{
 			g.pick("sum", "min", "max", "avg", "count") + "(DISTINCT " + g.exactExpr(1) + ") FROM t1 WHERE " + g.t1pred(1) +
 			" GROUP BY " + grp + g.pick("", " HAVING count(*) > 1", " HAVING sum(id) > 100")
 	}},
+	{"join_using", true, func(g *gen) string {
+		return g.pick(
+			"SELECT * FROM t2 JOIN (SELECT id AS t1_id, a, s FROM t1) AS x USING (t1_id) ORDER BY id",
+			"SELECT t1_id, count(*) FROM t2 "+g.pick("LEFT", "RIGHT", "")+" JOIN (SELECT id AS t1_id FROM t1 WHERE a > 2) AS x USING (t1_id) GROUP BY t1_id ORDER BY t1_id",
+			"SELECT * FROM t1 NATURAL JOIN (SELECT id, a FROM t1 WHERE f > 0) AS y ORDER BY id")
+	}},
 }
 
 // exactExpr is a random expression over t1's columns whose value is
