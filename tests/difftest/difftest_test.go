@@ -52,7 +52,8 @@ func run(ctx context.Context, c *pgx.Conn, q string) result {
 	defer rows.Close()
 	var res result
 	for _, fd := range rows.FieldDescriptions() {
-		res.cols = append(res.cols, fd.Name)
+		// The name and the type (OID) of each result column.
+		res.cols = append(res.cols, fmt.Sprintf("%s:%d", fd.Name, fd.DataTypeOID))
 	}
 	for rows.Next() {
 		raw := rows.RawValues()
@@ -200,5 +201,4 @@ func TestDifferential(t *testing.T) {
 	if failed > 40 {
 		t.Errorf("%d more differences not shown", failed-40)
 	}
-	_ = fmt.Sprint
 }
