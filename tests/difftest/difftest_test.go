@@ -158,8 +158,12 @@ func TestDifferential(t *testing.T) {
 		}
 	}
 
+	// The same queries again over the extended protocol (Parse, Bind,
+	// Execute; binary results for the types pgx knows), compared as the Go
+	// values pgx decodes.
+	pgx2, mx := connectExtended(t, pgURL), connectExtended(t, mURL)
 	g := &gen{r: rand.New(rand.NewSource(sd))}
-	generated, compared, failed := 0, 0, 0
+	generated, compared, extended, failed := 0, 0, 0, 0
 	skips := map[string]int{}
 	for _, tpl := range templates {
 		seen := map[string]bool{}
@@ -186,10 +190,23 @@ func TestDifferential(t *testing.T) {
 				if failed <= 40 {
 					t.Errorf("[%s] %s\n--- postgres:\n%s\n--- meridian:\n%s", tpl.name, q, want, got)
 				}
+				continue
+			}
+			extended++
+			want, got = runExtended(ctx, pgx2, q), runExtended(ctx, mx, q)
+			if mx.IsClosed() {
+				mx = connectExtended(t, mURL)
+			}
+			if !same(want, got, tpl.ordered) {
+				failed++
+				if failed <= 40 {
+					t.Errorf("[%s, extended protocol] %s\n--- postgres:\n%s\n--- meridian:\n%s", tpl.name, q, want, got)
+				}
 			}
 		}
 	}
-	t.Logf("generated %d queries from %d templates, compared %d (distinct), %d differed", generated, len(templates), compared, failed)
+	t.Logf("generated %d queries from %d templates, compared %d (distinct) over the simple protocol and %d of them again over the extended protocol, %d differed",
+		generated, len(templates), compared, extended, failed)
 	var names []string
 	for k := range skips {
 		names = append(names, k)
@@ -201,4 +218,54 @@ func TestDifferential(t *testing.T) {
 	if failed > 40 {
 		t.Errorf("%d more differences not shown", failed-40)
 	}
+}
+
+// connectExtended opens a connection that uses pgx's default extended
+// protocol (prepared statements, binary results where pgx knows the type).
+func connectExtended(t *testing.T, url string) *pgx.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close(context.Background()) })
+	return c
+}
+
+// runExtended runs q over the extended protocol and renders the decoded
+// values with %v.
+func runExtended(ctx context.Context, c *pgx.Conn, q string) result {
+	rows, err := c.Query(ctx, q)
+	if err != nil {
+		return errResult(err)
+	}
+	defer rows.Close()
+	var res result
+	for _, fd := range rows.FieldDescriptions() {
+		res.cols = append(res.cols, fmt.Sprintf("%s:%d", fd.Name, fd.DataTypeOID))
+	}
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			return errResult(err)
+		}
+		parts := make([]string, len(vals))
+		for i, v := range vals {
+			switch v := v.(type) {
+			case nil:
+				parts[i] = `\N`
+			case time.Time:
+				parts[i] = v.UTC().Format(time.RFC3339Nano)
+			default:
+				parts[i] = fmt.Sprintf("%v", v)
+			}
+		}
+		res.rows = append(res.rows, strings.Join(parts, "\t"))
+	}
+	if err := rows.Err(); err != nil {
+		return errResult(err)
+	}
+	return res
 }
