@@ -236,8 +236,8 @@ func connectExtended(t *testing.T, url string) *pgx.Conn {
 
 // runExtended runs q over the extended protocol and renders the decoded
 // values with %v.
-func runExtended(ctx context.Context, c *pgx.Conn, q string) result {
-	rows, err := c.Query(ctx, q)
+func runExtended(ctx context.Context, c *pgx.Conn, q string, args ...any) result {
+	rows, err := c.Query(ctx, q, args...)
 	if err != nil {
 		return errResult(err)
 	}
