@@ -98,32 +98,8 @@ func (p *planner) aggregate(e *ast.AggregateFuncExpr, sc *scope) (expr, error) {
 		}
 		spec.arg = arg
 	}
-	switch fn {
-	case "count":
-		spec.t = types.Int8
-	case "sum":
-		switch at := spec.arg.typ(); {
-		case at.OID == types.OIDInt8 || at.OID == types.OIDNumeric:
-			spec.t = types.Numeric
-		case at.IsInteger():
-			spec.t = types.Int8
-		case isNumeric(at):
-			spec.t = types.Float8
-		default:
-			return nil, pgerror.New(pgerror.CodeUndefinedFunction, "function sum(%s) does not exist", at.Name())
-		}
-	case "avg":
-		if !isNumeric(spec.arg.typ()) {
-			return nil, pgerror.New(pgerror.CodeUndefinedFunction, "function avg(%s) does not exist", spec.arg.typ().Name())
-		}
-		spec.t = types.Float8
-		if at := spec.arg.typ(); at.IsInteger() || at.OID == types.OIDNumeric {
-			spec.t = types.Numeric
-		}
-	case "min", "max":
-		spec.t = spec.arg.typ()
-	default:
-		return nil, pgerror.Unsupported("aggregate " + fn)
+	if err := spec.setType(); err != nil {
+		return nil, err
 	}
 	sc.aggs.specs = append(sc.aggs.specs, spec)
 	return &aggRefExpr{idx: len(sc.aggs.groupCols) + len(sc.aggs.specs) - 1, t: spec.t}, nil
@@ -275,4 +251,43 @@ func (a *aggList) run(ec *execCtx, rows []scannedRow) ([]rowenc.Value, error) {
 		}
 	}
 	return out, nil
+}
+
+// setType gives the aggregate its result type from its argument's.
+func (spec *aggSpec) setType() error {
+	switch spec.fn {
+	case "count":
+		spec.t = types.Int8
+	case "sum":
+		switch at := spec.arg.typ(); {
+		case at.OID == types.OIDInt8 || at.OID == types.OIDNumeric:
+			spec.t = types.Numeric
+		case at.IsInteger():
+			spec.t = types.Int8
+		case isNumeric(at):
+			spec.t = types.Float8
+		default:
+			return pgerror.New(pgerror.CodeUndefinedFunction, "function sum(%s) does not exist", at.Name())
+		}
+	case "avg":
+		if !isNumeric(spec.arg.typ()) {
+			return pgerror.New(pgerror.CodeUndefinedFunction, "function avg(%s) does not exist", spec.arg.typ().Name())
+		}
+		spec.t = types.Float8
+		if at := spec.arg.typ(); at.IsInteger() || at.OID == types.OIDNumeric {
+			spec.t = types.Numeric
+		}
+	case "min", "max":
+		// The result has no typmod; max(varchar) is max(text).
+		spec.t = spec.arg.typ()
+		switch spec.t.OID {
+		case types.OIDNumeric:
+			spec.t = types.Numeric
+		case types.OIDVarchar:
+			spec.t = types.Text
+		}
+	default:
+		return pgerror.Unsupported("aggregate " + spec.fn)
+	}
+	return nil
 }

@@ -95,6 +95,9 @@ func (sp *selectPlan) explainAnalyze(a *analyzeStats) []string {
 	if sp.distinct {
 		ops = append(ops, "distinct")
 	}
+	if sp.wins != nil && len(sp.wins.funcs) > 0 {
+		ops = append(ops, "window")
+	}
 	if sp.aggs != nil {
 		ops = append(ops, "group")
 	}

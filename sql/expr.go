@@ -42,6 +42,11 @@ type scope struct {
 	joined []scopeTable
 	// merged are the USING columns of the joins (using.go).
 	merged []mergedCol
+	// wins collects the window functions of the select list and ORDER BY
+	// (window.go); nil where they are not allowed. inWindow is set while
+	// a window function's arguments and window are compiled.
+	wins     *winList
+	inWindow bool
 }
 
 type constExpr struct {
@@ -206,6 +211,8 @@ func (p *planner) compile(e ast.ExprNode, hint types.T, sc *scope) (expr, error)
 		return p.funcCall(e, hint, sc)
 	case *ast.AggregateFuncExpr:
 		return p.aggregate(e, sc)
+	case *ast.WindowFuncExpr:
+		return p.windowFunc(e, sc)
 	case *ast.CaseExpr:
 		return p.caseExpr(e, hint, sc)
 	case *ast.DefaultExpr:

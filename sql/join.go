@@ -12,8 +12,8 @@ import (
 // joinStep is one table of a FROM clause and how it joins the tables
 // before it. The first step has no join.
 type joinStep struct {
-	st    scopeTable
-	left  bool         // LEFT [OUTER] JOIN: keep unmatched rows, NULL-extended
+	st   scopeTable
+	left bool // LEFT [OUTER] JOIN: keep unmatched rows, NULL-extended
 	// right is RIGHT [OUTER] JOIN: keep the step's unmatched rows, with the
 	// columns of the tables before it NULL (read by nested loop).
 	right bool

@@ -30,6 +30,7 @@ type selectPlan struct {
 	join          *joinPlan // several tables
 	filter        expr
 	aggs          *aggList
+	wins          *winList // window functions, computed after grouping
 	proj          []expr
 	cols          []Column
 	order         []orderItem
@@ -43,7 +44,7 @@ func (p *planner) planSelect(n *ast.SelectStmt) (plan, error) {
 	case n.Kind != ast.SelectStmtKindSelect:
 		return nil, pgerror.Unsupported("VALUES and TABLE statements")
 	case len(n.WindowSpecs) > 0:
-		return nil, pgerror.Unsupported("window functions")
+		return nil, pgerror.Unsupported("named windows (WINDOW clause)")
 	case n.SelectIntoOpt != nil:
 		return nil, pgerror.Unsupported("SELECT INTO")
 	}
@@ -134,6 +135,9 @@ func (p *planner) planSelect(n *ast.SelectStmt) (plan, error) {
 			}
 		}
 	}
+	// Window functions may appear in the select list and ORDER BY.
+	sp.wins = &winList{}
+	sc.wins = sp.wins
 	// The select list.
 	for _, f := range n.Fields.Fields {
 		if f.WildCard != nil {
@@ -357,6 +361,8 @@ func exprName(e ast.ExprNode) string {
 		return front.UnprefixSeqFunc(e.FnName.L)
 	case *ast.AggregateFuncExpr:
 		return e.F
+	case *ast.WindowFuncExpr:
+		return strings.ToLower(e.Name)
 	case *ast.CaseExpr:
 		// As FigureColname: the ELSE branch's name when it is a column's
 		// or a function's.
@@ -471,6 +477,13 @@ func (sp *selectPlan) exec(ec *execCtx, w ResultWriter) error {
 			return err
 		}
 		t0 = ec.stage("group", len(rows), t0)
+	}
+	if len(sp.wins.funcs) > 0 {
+		var err error
+		if rows, err = sp.wins.compute(ec, rows); err != nil {
+			return err
+		}
+		t0 = ec.stage("window", len(rows), t0)
 	}
 	type outRow struct {
 		in   []rowenc.Value
@@ -591,6 +604,9 @@ func (sp *selectPlan) explain() []string {
 	}
 	if sp.distinct {
 		lines = append(lines, "distinct")
+	}
+	if sp.wins != nil && len(sp.wins.funcs) > 0 {
+		lines = append(lines, "window")
 	}
 	if sp.aggs != nil && len(sp.aggs.groupCols) > 0 {
 		lines = append(lines, "group")

@@ -144,7 +144,7 @@ func (t *Table) DecodeIndexEntry(ix *Index, key, value []byte, row []rowenc.Valu
 		if err != nil {
 			return err
 		}
-		row[ci], rest = v, r
+		row[ci], rest = fromKey(t.Columns[ci].Type, v), r
 	}
 	if ix.Unique {
 		rest = value
@@ -154,7 +154,7 @@ func (t *Table) DecodeIndexEntry(ix *Index, key, value []byte, row []rowenc.Valu
 		if err != nil {
 			return err
 		}
-		row[i], rest = v, r
+		row[i], rest = fromKey(t.Columns[i].Type, v), r
 	}
 	return nil
 }

@@ -168,7 +168,7 @@ func (t *Table) Decode(key, value []byte, row []rowenc.Value) error {
 		if err != nil {
 			return err
 		}
-		row[i], rest = v, r
+		row[i], rest = fromKey(t.Columns[i].Type, v), r
 	}
 	var ids []rowenc.ColumnID
 	var pos []int

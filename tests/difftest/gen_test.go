@@ -277,6 +277,25 @@ var templates = []template{
 			"SELECT t1_id, count(*) FROM t2 "+g.pick("LEFT", "RIGHT", "")+" JOIN (SELECT id AS t1_id FROM t1 WHERE a > 2) AS x USING (t1_id) GROUP BY t1_id ORDER BY t1_id",
 			"SELECT * FROM t1 NATURAL JOIN (SELECT id, a FROM t1 WHERE f > 0) AS y ORDER BY id")
 	}},
+	{"window", true, func(g *gen) string {
+		part := g.pick("", "PARTITION BY flag ", "PARTITION BY a % 3 ", "PARTITION BY s IS NULL ")
+		ord := g.pick("", "ORDER BY a", "ORDER BY a DESC NULLS LAST, id", "ORDER BY f, id", "ORDER BY id")
+		fn := g.pick("row_number()", "rank()", "dense_rank()", "sum(a)", "count(*)", "count(f)", "avg(a)", "min(f)", "max(s)",
+			"lag(a)", "lead(f, 2, 0)", "first_value(s)", "last_value(id)", "percent_rank()", "cume_dist()", "sum(b)", "avg(f)")
+		switch fn {
+		case "row_number()", "lag(a)", "lead(f, 2, 0)", "first_value(s)", "last_value(id)":
+			// These depend on the order among peers: make it total.
+			if ord == "" {
+				ord = "ORDER BY id"
+			} else if !strings.HasSuffix(ord, "id") {
+				ord += ", id"
+			}
+		}
+		return "SELECT id, a, " + fn + " OVER (" + part + ord + ") FROM t1 ORDER BY id"
+	}},
+	{"window_grouped", false, func(g *gen) string {
+		return "SELECT flag, count(*), sum(a), rank() OVER (ORDER BY count(*) DESC, flag), sum(sum(a)) OVER () FROM t1 GROUP BY flag"
+	}},
 }
 
 // exactExpr is a random expression over t1's columns whose value is
