@@ -24,10 +24,12 @@ package sql
 // and ORDER BY; groupby.go), HAVING, count/sum/avg/min/max [DISTINCT],
 // DISTINCT, ORDER BY with NULLS FIRST/LAST, LIMIT/OFFSET, FOR UPDATE/SHARE;
 // FROM tables, subqueries (derived.go) and WITH items (non-recursive,
-// with.go) joined by [INNER|CROSS|LEFT] JOIN ... ON or commas: hash joins
+// with.go) joined by [INNER|CROSS|LEFT|RIGHT] JOIN ... ON, USING (...) or
+// NATURAL (using.go), or commas (FULL JOIN is refused): hash joins
 // on ON-clause column equalities (hashjoin.go), lookup joins, else nested
 // loops; subqueries: scalar, IN, EXISTS, correlated ones run again per
-// outer row (subquery.go); UNION/INTERSECT/EXCEPT [ALL] (setop.go)),
+// outer row (subquery.go); window functions with the default frame
+// (window.go); UNION/INTERSECT/EXCEPT [ALL] (setop.go)),
 // EXPLAIN [ANALYZE] (analyze.go: actual rows and time per SELECT operator,
 // timed with Config.Now), SET/RESET/SHOW [ALL], BEGIN/START TRANSACTION,
 // COMMIT/END, ROLLBACK/ABORT. Everything else is refused with 0A000 naming
