@@ -63,18 +63,6 @@ func roundResult(args []types.T) (types.T, bool) {
 	return types.Float8, len(args) == 1
 }
 
-func numericSame(args []types.T) (types.T, bool) {
-	if !isNumeric(args[0]) {
-		return types.T{}, false
-	}
-	for _, a := range args[1:] {
-		if !a.IsInteger() {
-			return types.T{}, false
-		}
-	}
-	return args[0], true
-}
-
 // commonType is the type greatest/least/nullif compare and return in.
 func commonType(args []types.T) (types.T, bool) {
 	t := types.Unknown

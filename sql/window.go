@@ -34,10 +34,10 @@ type winList struct {
 	funcs []*winFunc
 }
 
-// winRefExpr reads a window function's value: the k-th of the n values
+// winRefExpr reads a window function's value: the k-th of the values
 // appended to the row.
 type winRefExpr struct {
-	k, n int
+	k    int
 	t    types.T
 	list *winList
 }

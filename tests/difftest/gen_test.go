@@ -18,7 +18,6 @@ type template struct {
 type gen struct{ r *rand.Rand }
 
 func (g *gen) pick(xs ...string) string { return xs[g.r.Intn(len(xs))] }
-func (g *gen) intn(n int) int           { return g.r.Intn(n) }
 func (g *gen) num() string {
 	switch g.r.Intn(4) {
 	case 0:
