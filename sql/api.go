@@ -124,6 +124,27 @@ type Copier interface {
 	CopyData(data []byte) error
 }
 
+// BinaryCopier is a Copier that also carries COPY's binary format (FORMAT
+// binary). The engine reads and writes the PGCOPY framing (signature,
+// flags, header extension, per-tuple field counts and length-prefixed
+// fields, the -1 trailer); the copier converts each field between a
+// column type's binary wire format and a value, as it does for binary
+// Bind parameters and results. COPY ... (FORMAT binary) is refused with
+// 0A000 when the writer is not a BinaryCopier.
+type BinaryCopier interface {
+	Copier
+	// CopyInBinary is CopyIn with the binary format (CopyInResponse with
+	// format 1).
+	CopyInBinary(ncols int) (CopySource, error)
+	// CopyOutBinary is CopyOut with the binary format.
+	CopyOutBinary(ncols int) error
+	// DecodeBinary reads one non-NULL field of type t in its binary
+	// format; malformed data is 22P03.
+	DecodeBinary(t types.T, b []byte) (rowenc.Value, error)
+	// AppendBinary appends non-NULL v of type t in its binary format.
+	AppendBinary(dst []byte, t types.T, v rowenc.Value) ([]byte, error)
+}
+
 // CopySource is the client's COPY FROM STDIN data.
 type CopySource interface {
 	// Next returns the next chunk of data (valid until the next call),

@@ -122,10 +122,38 @@ func (cp *copyPlan) exec(ec *execCtx, w ResultWriter) error {
 	if !ok {
 		return pgerror.Unsupported("COPY over this connection (use the PostgreSQL wire protocol)")
 	}
+	if cp.st.Binary {
+		bc, ok := w.(BinaryCopier)
+		if !ok {
+			return pgerror.Unsupported("COPY BINARY over this connection")
+		}
+		if cp.st.From {
+			return cp.copyInBinary(ec, bc, w)
+		}
+		return cp.copyOut(ec, bc, w)
+	}
 	if cp.st.From {
 		return cp.copyIn(ec, c, w)
 	}
 	return cp.copyOut(ec, c, w)
+}
+
+// store fills row's defaults and inserts it; line is for the error context.
+func (cp *copyPlan) store(ec *execCtx, row []rowenc.Value, line int) error {
+	for i, e := range cp.fill {
+		if e == nil {
+			continue
+		}
+		v, err := e.eval(ec, nil)
+		if err != nil {
+			return cp.withContext(err, line, "")
+		}
+		row[i] = v
+	}
+	if err := insertRow(ec, cp.table, cp.checks, row); err != nil {
+		return cp.withContext(err, line, "")
+	}
+	return nil
 }
 
 // copyIn reads and inserts rows until the client ends the data.
@@ -167,18 +195,8 @@ func (cp *copyPlan) copyIn(ec *execCtx, c Copier, w ResultWriter) error {
 			}
 			row[i] = v
 		}
-		for i, e := range cp.fill {
-			if e == nil {
-				continue
-			}
-			v, err := e.eval(ec, nil)
-			if err != nil {
-				return cp.withContext(err, r.line, "")
-			}
-			row[i] = v
-		}
-		if err := insertRow(ec, t, cp.checks, row); err != nil {
-			return cp.withContext(err, r.line, "")
+		if err := cp.store(ec, row, r.line); err != nil {
+			return err
 		}
 		n++
 		if n%copyPage == 0 {
@@ -213,13 +231,21 @@ func (cp *copyPlan) withContext(err error, line int, col string) error {
 // copyOut writes the table's rows in pages.
 func (cp *copyPlan) copyOut(ec *execCtx, c Copier, w ResultWriter) error {
 	t := cp.table
-	if err := c.CopyOut(cp.st.CSV, len(cp.targets)); err != nil {
+	bc, _ := c.(BinaryCopier)
+	var buf []byte
+	if cp.st.Binary {
+		if err := bc.CopyOutBinary(len(cp.targets)); err != nil {
+			return err
+		}
+		// The header goes out with the first tuple.
+		buf = append(buf, pgcopySignature...)
+		buf = append(buf, 0, 0, 0, 0, 0, 0, 0, 0) // flags, extension length
+	} else if err := c.CopyOut(cp.st.CSV, len(cp.targets)); err != nil {
 		return err
 	}
 	start := t.IndexPrefix()
 	end := rowenc.PrefixEnd(start)
 	row := make([]rowenc.Value, len(t.Columns))
-	var buf []byte
 	n := 0
 	if cp.st.CSV && cp.st.Header {
 		buf = buf[:0]
@@ -242,6 +268,17 @@ func (cp *copyPlan) copyOut(ec *execCtx, c Copier, w ResultWriter) error {
 		for _, kv := range kvs {
 			if err := t.Decode(kv.Key, kv.Value, row); err != nil {
 				return err
+			}
+			if cp.st.Binary {
+				if buf, err = cp.appendBinaryRow(buf, bc, row); err != nil {
+					return err
+				}
+				if err := c.CopyData(buf); err != nil {
+					return err
+				}
+				buf = buf[:0]
+				n++
+				continue
 			}
 			buf = buf[:0]
 			for j, i := range cp.targets {
@@ -270,6 +307,12 @@ func (cp *copyPlan) copyOut(ec *execCtx, c Copier, w ResultWriter) error {
 			break
 		}
 		start = append(append([]byte(nil), kvs[len(kvs)-1].Key...), 0)
+	}
+	if cp.st.Binary {
+		buf = append(buf, 0xff, 0xff) // the trailer (after the header when there were no rows)
+		if err := c.CopyData(buf); err != nil {
+			return err
+		}
 	}
 	return w.Complete("COPY " + strconv.Itoa(n))
 }

@@ -23,6 +23,7 @@ type CopyStmt struct {
 	Columns []string // empty: every visible column
 	From    bool     // FROM STDIN; false is TO STDOUT
 	CSV     bool
+	Binary  bool // FORMAT binary (the PGCOPY format)
 	Delim   byte
 	Null    string
 	Header  bool
@@ -306,7 +307,7 @@ func parseCopy(toks []token) (*CopyStmt, error) {
 				case "csv":
 					s.CSV = true
 				case "binary":
-					return nil, pgerror.Unsupported("COPY BINARY")
+					s.CSV, s.Binary = false, true
 				default:
 					return nil, pgerror.New(pgerror.CodeInvalidParameterValue, "COPY format %q not recognized", val.text)
 				}
@@ -354,7 +355,8 @@ func parseCopy(toks []token) (*CopyStmt, error) {
 			var err error
 			switch {
 			case toks[i].is("binary"):
-				return nil, pgerror.Unsupported("COPY BINARY")
+				s.CSV, s.Binary = false, true
+				i++
 			case toks[i].is("csv"):
 				s.CSV, csvSet = true, true
 				i++
@@ -392,6 +394,12 @@ func parseCopy(toks []token) (*CopyStmt, error) {
 		return nil, unexpected(toks, i)
 	}
 	_ = csvSet
+	if s.Binary {
+		if s.Header {
+			return nil, pgerror.New(pgerror.CodeSyntaxError, "cannot specify HEADER in BINARY mode")
+		}
+		return s, nil
+	}
 	if s.CSV {
 		// CSV's defaults differ from text's where the client left them.
 		if !hasOpt(toks, "delimiter") {

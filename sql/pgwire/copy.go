@@ -7,6 +7,8 @@ import (
 
 	"github.com/meridiandb/meridian/sql"
 	"github.com/meridiandb/meridian/sql/pgerror"
+	"github.com/meridiandb/meridian/sql/rowenc"
+	"github.com/meridiandb/meridian/sql/types"
 )
 
 // COPY's sub-protocol. The engine drives it through sql.Copier: CopyIn
@@ -20,15 +22,68 @@ import (
 // Sync is skipped anyway, which is PostgreSQL's behaviour too.
 
 var (
-	_ sql.Copier = (*simpleWriter)(nil)
-	_ sql.Copier = (*portalWriter)(nil)
+	_ sql.BinaryCopier = (*simpleWriter)(nil)
+	_ sql.BinaryCopier = (*portalWriter)(nil)
 )
 
-func (w *simpleWriter) CopyIn(csv bool, ncols int) (sql.CopySource, error) {
-	return w.c.copyIn(csv, ncols)
+// copyDecode reads one binary COPY field (never NULL) of type t.
+func copyDecode(t types.T, b []byte) (rowenc.Value, error) {
+	if b == nil {
+		b = []byte{}
+	}
+	return decodeParam(t, formatBinary, b)
 }
 
-func (w *simpleWriter) CopyOut(csv bool, ncols int) error { return w.c.copyOut(csv, ncols) }
+// copyAppend appends non-NULL v of type t in binary.
+func copyAppend(dst []byte, t types.T, v rowenc.Value) ([]byte, error) {
+	b, err := encodeValue(t, formatBinary, v)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, b...), nil
+}
+
+func (w *simpleWriter) DecodeBinary(t types.T, b []byte) (rowenc.Value, error) {
+	return copyDecode(t, b)
+}
+
+func (w *simpleWriter) AppendBinary(dst []byte, t types.T, v rowenc.Value) ([]byte, error) {
+	return copyAppend(dst, t, v)
+}
+
+func (w *portalWriter) DecodeBinary(t types.T, b []byte) (rowenc.Value, error) {
+	return copyDecode(t, b)
+}
+
+func (w *portalWriter) AppendBinary(dst []byte, t types.T, v rowenc.Value) ([]byte, error) {
+	return copyAppend(dst, t, v)
+}
+
+func (w *simpleWriter) CopyInBinary(ncols int) (sql.CopySource, error) {
+	return w.c.copyIn(formatBinary, ncols)
+}
+
+func (w *simpleWriter) CopyOutBinary(ncols int) error { return w.c.copyOut(formatBinary, ncols) }
+
+func (w *portalWriter) CopyInBinary(ncols int) (sql.CopySource, error) {
+	if !w.stream {
+		return nil, pgerror.Unsupported("COPY in a portal executed with a row limit")
+	}
+	return w.c.copyIn(formatBinary, ncols)
+}
+
+func (w *portalWriter) CopyOutBinary(ncols int) error {
+	if !w.stream {
+		return pgerror.Unsupported("COPY in a portal executed with a row limit")
+	}
+	return w.c.copyOut(formatBinary, ncols)
+}
+
+func (w *simpleWriter) CopyIn(csv bool, ncols int) (sql.CopySource, error) {
+	return w.c.copyIn(formatText, ncols)
+}
+
+func (w *simpleWriter) CopyOut(csv bool, ncols int) error { return w.c.copyOut(formatText, ncols) }
 
 func (w *simpleWriter) CopyData(data []byte) error { return w.c.copyData(data) }
 
@@ -36,27 +91,30 @@ func (w *portalWriter) CopyIn(csv bool, ncols int) (sql.CopySource, error) {
 	if !w.stream {
 		return nil, pgerror.Unsupported("COPY in a portal executed with a row limit")
 	}
-	return w.c.copyIn(csv, ncols)
+	return w.c.copyIn(formatText, ncols)
 }
 
 func (w *portalWriter) CopyOut(csv bool, ncols int) error {
 	if !w.stream {
 		return pgerror.Unsupported("COPY in a portal executed with a row limit")
 	}
-	return w.c.copyOut(csv, ncols)
+	return w.c.copyOut(formatText, ncols)
 }
 
 func (w *portalWriter) CopyData(data []byte) error { return w.c.copyData(data) }
 
-func copyFormats(ncols int) []uint16 { return make([]uint16, ncols) } // all text
-
-func overallFormat(csv bool) byte {
-	_ = csv
-	return 0 // text and CSV are both "textual" (0); binary is 1
+// copyFormats is every column's format code: text and CSV are both
+// "textual" (0), binary is 1.
+func copyFormats(f int16, ncols int) []uint16 {
+	fs := make([]uint16, ncols)
+	for i := range fs {
+		fs[i] = uint16(f)
+	}
+	return fs
 }
 
-func (c *conn) copyIn(csv bool, ncols int) (sql.CopySource, error) {
-	c.send(&pgproto3.CopyInResponse{OverallFormat: overallFormat(csv), ColumnFormatCodes: copyFormats(ncols)})
+func (c *conn) copyIn(f int16, ncols int) (sql.CopySource, error) {
+	c.send(&pgproto3.CopyInResponse{OverallFormat: byte(f), ColumnFormatCodes: copyFormats(f, ncols)})
 	c.flush()
 	if c.writeErr != nil {
 		return nil, c.writeErr
@@ -64,8 +122,8 @@ func (c *conn) copyIn(csv bool, ncols int) (sql.CopySource, error) {
 	return &copySource{c: c}, nil
 }
 
-func (c *conn) copyOut(csv bool, ncols int) error {
-	c.send(&pgproto3.CopyOutResponse{OverallFormat: overallFormat(csv), ColumnFormatCodes: copyFormats(ncols)})
+func (c *conn) copyOut(f int16, ncols int) error {
+	c.send(&pgproto3.CopyOutResponse{OverallFormat: byte(f), ColumnFormatCodes: copyFormats(f, ncols)})
 	c.copyingOut = true
 	return c.writeErr
 }

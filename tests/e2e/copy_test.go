@@ -24,12 +24,13 @@ func TestCopy(t *testing.T) {
 	ctx := testCtx(t)
 	mustExec(t, c, "CREATE TABLE t (a INT PRIMARY KEY, b TEXT, c INT)")
 
-	// pgx's CopyFrom speaks the binary format, which Meridian refuses
-	// (0A000); pgconn's CopyFrom streams text.
-	_, err := c.CopyFrom(ctx, pgx.Identifier{"t"}, []string{"a"}, pgx.CopyFromRows([][]any{{int32(1)}}))
-	if sqlState(err) != "0A000" {
-		t.Fatalf("binary CopyFrom: %v", err)
+	// pgx's CopyFrom speaks the binary format (copy_binary_test.go has
+	// more); pgconn's CopyFrom streams text.
+	nb, err := c.CopyFrom(ctx, pgx.Identifier{"t"}, []string{"a"}, pgx.CopyFromRows([][]any{{int32(-1)}}))
+	if err != nil || nb != 1 {
+		t.Fatalf("binary CopyFrom: %d %v", nb, err)
 	}
+	mustExec(t, c, "DELETE FROM t WHERE a = -1")
 	var src strings.Builder
 	for i := 0; i < 2500; i++ {
 		fmt.Fprintf(&src, "%d\trow\\t%d\t\\N\n", i, i)
