@@ -53,6 +53,9 @@ func (p *planner) funcCall(e *ast.FuncCallExpr, hint types.T, sc *scope) (expr, 
 		}
 		return nil
 	}
+	if x, ok, err := p.pgCatalogFunc(name, e, sc); ok {
+		return x, err
+	}
 	switch name {
 	case front.CastFunc:
 		if nargs != 2 {

@@ -73,6 +73,11 @@ func (p *planner) flattenFrom(node ast.ResultSetNode, out *[]*joinStep, nested b
 		if err := p.flattenFrom(n.Left, out, false); err != nil {
 			return err
 		}
+		if n.Tp == ast.CrossJoin && n.On == nil && !n.NaturalJoin && len(n.Using) == 0 {
+			// a, b JOIN c ON ...: the comma binds loosest, and a cross
+			// join with a join is the join with the cross join before it.
+			return p.flattenFrom(n.Right, out, false)
+		}
 		before := len(*out)
 		if err := p.flattenFrom(n.Right, out, true); err != nil {
 			return err
@@ -122,11 +127,21 @@ func (p *planner) flattenFrom(node ast.ResultSetNode, out *[]*joinStep, nested b
 			*out = append(*out, step)
 			return nil
 		}
+		alias := tn.Name.O
+		if n.AsName.O != "" {
+			alias = n.AsName.O
+		}
+		if step, ok, err := p.virtualTable(tn, alias); ok {
+			if err != nil {
+				return err
+			}
+			*out = append(*out, step)
+			return nil
+		}
 		t, err := p.resolveTable(tn)
 		if err != nil {
 			return err
 		}
-		alias := tn.Name.O
 		if n.AsName.O != "" {
 			alias = n.AsName.O
 		}

@@ -39,6 +39,8 @@ func (p *planner) planSpecial(n front.Special) (plan, error) {
 		}}, nil
 	case *front.PartitionProbe:
 		return p.planPartitionProbe(n)
+	case *front.EmptyProbe:
+		return planEmptyProbe(n), nil
 	}
 	return nil, pgerror.Unsupported(n.SpecialName())
 }

@@ -117,7 +117,7 @@ func TestRefused(t *testing.T) {
 	for _, tc := range []struct{ in, code, msg string }{
 		{`SELECT a ^ b`, pgerror.CodeFeatureNotSupported, "^"},
 		{`SELECT a # b`, pgerror.CodeFeatureNotSupported, "#"},
-		{`SELECT a ~ 'x'`, pgerror.CodeFeatureNotSupported, "~"},
+		{`SELECT a ~* 'x'`, pgerror.CodeFeatureNotSupported, "~*"},
 		{`SELECT ?`, pgerror.CodeFeatureNotSupported, "?"},
 		{`SELECT a && b`, pgerror.CodeFeatureNotSupported, "&&"},
 		{`SELECT U&'x'`, pgerror.CodeFeatureNotSupported, "Unicode"},

@@ -333,11 +333,11 @@ func (e errString) Error() string { return string(e) }
 func isHex(c byte) bool { return isDigit(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
 
 // ops are the operators the front passes through, longest first.
-var ops = []string{"->>", "->", "::", "<=", ">=", "<>", "!=", "||", "(", ")", ",", ";", ".", "+", "-", "*", "/", "%", "<", ">", "=", "[", "]"}
+var ops = []string{"->>", "->", "::", "!~", "~", "<=", ">=", "<>", "!=", "||", "(", ")", ",", ";", ".", "+", "-", "*", "/", "%", "<", ">", "=", "[", "]"}
 
 // refusedOps are operators whose meaning differs between PostgreSQL and
 // MySQL, or that Meridian does not implement.
-var refusedOps = []string{"<=>", "<<", ">>", "&&", "#>>", "#>", "@>", "<@", "!~~*", "!~~", "~~*", "~~", "!~*", "!~", "~*", "@@", ":=", "=>", "^", "#", "~", "&", "|", "?", "!", "@", "`", ":", "{", "}"}
+var refusedOps = []string{"<=>", "<<", ">>", "&&", "#>>", "#>", "@>", "<@", "!~~*", "!~~", "~~*", "~~", "!~*", "~*", "@@", ":=", "=>", "^", "#", "&", "|", "?", "!", "@", "`", ":", "{", "}"}
 
 func lexOp(s string) (string, error) {
 	for _, op := range refusedOps {

@@ -130,7 +130,13 @@ func special(toks []token) (Special, bool, error) {
 	case first.is("truncate"):
 		s, err := parseTruncate(toks)
 		return s, true, err
-	case first.is("select") && len(toks) > 40:
+	case first.is("select") && len(toks) > 10:
+		if e, ok := matchEmptyProbe(toks); ok {
+			return e, true, nil
+		}
+		if len(toks) <= 40 {
+			break
+		}
 		if name, ok := matchPartitionProbe(toks); ok {
 			return &PartitionProbe{Table: name}, true, nil
 		}

@@ -263,6 +263,37 @@ func (t *translator) general(toks []token) error {
 			t.op(",")
 			t.str(TypeName(typ))
 			i = j - 1
+		case tok.kind == tokOp && tok.text == "::" && isRegCastAt(toks, i+1):
+			name, j, _ := regCast(toks, i+1)
+			if err := t.wrapOperand(RegFuncPrefix+name, "::", tok.pos); err != nil {
+				return err
+			}
+			t.op(")")
+			i = j - 1
+		case tok.kind == tokOp && (tok.text == "~" || tok.text == "!~"):
+			j, err := t.regexOp(toks, i, tok.text)
+			if err != nil {
+				return err
+			}
+			i = j
+		case tok.is("operator") && i+1 < len(toks) && toks[i+1].kind == tokOp && toks[i+1].text == "(":
+			j, err := t.operatorCall(toks, i)
+			if err != nil {
+				return err
+			}
+			i = j
+		case tok.is("pg_catalog") && i+3 < len(toks) && toks[i+1].kind == tokOp && toks[i+1].text == "." && toks[i+2].kind == tokIdent && toks[i+3].kind == tokOp && toks[i+3].text == "(":
+			// pg_catalog.f(...) is f(...).
+			fn := toks[i+2]
+			fn.space = tok.space
+			toks[i+2] = fn
+			i++
+		case tok.is("collate"):
+			j, err := skipCollate(toks, i)
+			if err != nil {
+				return err
+			}
+			i = j - 1
 		case tok.kind == tokOp && tok.text == "::":
 			start, ok := operandStart(t.out)
 			if !ok {

@@ -1,0 +1,633 @@
+package sql
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/meridiandb/meridian/sql/catalog"
+	"github.com/meridiandb/meridian/sql/front"
+	"github.com/meridiandb/meridian/sql/pgerror"
+	"github.com/meridiandb/meridian/sql/rowenc"
+	"github.com/meridiandb/meridian/sql/types"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+)
+
+// pg_catalog and information_schema: virtual tables generated from the
+// catalog when a statement reads them, through the statement's own
+// transaction, enough of them for psql's describe commands (\dt, \d,
+// \di, \l, \dn). Only the current database's public schema is listed.
+//
+// OIDs are stable for an object: a database or table with descriptor id
+// N has OID 100000 + 4096·N; index k of a table (the primary key is 1) has
+// the table's OID + k, and its constraint the same OID; CHECK constraint
+// j has the table's OID + 2048 + j. Namespaces: pg_catalog 11, public
+// 2200, information_schema 13000. Types keep PostgreSQL's OIDs.
+
+const (
+	oidBase        = 100000
+	oidStride      = 4096
+	oidCheckOffset = 2048
+	nsPgCatalog    = 11
+	nsPublic       = 2200
+	nsInfoSchema   = 13000
+	amHeap         = 2
+	amBtree        = 403
+	encodingUTF8   = 6
+)
+
+func objOID(id catalog.ID) int64 { return oidBase + oidStride*int64(id) }
+
+// vtab is a virtual table: its columns ("name:kind" with the kinds of
+// o: oid as int8, t: text, b: bool, i2: int2, i4: int4) and its rows.
+type vtab struct {
+	cols string
+	rows func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value
+}
+
+// catalogSnapshot is the catalog as one statement's transaction sees it.
+type catalogSnapshot struct {
+	db     *catalog.Database
+	dbs    []*catalog.Database
+	tables []*catalog.Table
+}
+
+func loadSnapshot(ec *execCtx) (*catalogSnapshot, error) {
+	db, err := catalog.LookupDatabase(ec.ctx, ec.tx, ec.s.dbName)
+	if err != nil {
+		return nil, err
+	}
+	if db == nil {
+		return nil, pgerror.New(pgerror.CodeInvalidCatalogName, "database %q does not exist", ec.s.dbName)
+	}
+	tables, err := catalog.ListTables(ec.ctx, ec.tx, db.ID)
+	if err != nil {
+		return nil, err
+	}
+	dbs, err := catalog.ListDatabases(ec.ctx, ec.tx)
+	if err != nil {
+		return nil, err
+	}
+	return &catalogSnapshot{db: db, dbs: dbs, tables: tables}, nil
+}
+
+func (c *catalogSnapshot) tableByOID(oid int64) *catalog.Table {
+	for _, t := range c.tables {
+		if o := objOID(t.ID); oid >= o && oid < o+oidStride {
+			return t
+		}
+	}
+	return nil
+}
+
+// indexes lists a table's indexes, the primary key first (ID 1).
+func tableIndexes(t *catalog.Table) []catalog.Index {
+	pk := catalog.Index{ID: 1, Name: t.PKName(), Unique: true, Constraint: true}
+	for _, i := range t.PrimaryKey {
+		pk.ColumnIDs = append(pk.ColumnIDs, t.Columns[i].ID)
+	}
+	if len(t.PrimaryKey) == 1 && t.Columns[t.PrimaryKey[0]].Hidden {
+		return t.Indexes
+	}
+	return append([]catalog.Index{pk}, t.Indexes...)
+}
+
+func colByID(t *catalog.Table, id rowenc.ColumnID) string {
+	for _, c := range t.Columns {
+		if c.ID == id {
+			return c.Name
+		}
+	}
+	return "?"
+}
+
+func quoteIdentIfNeeded(s string) string {
+	ok := s != ""
+	for i, r := range s {
+		if !(r >= 'a' && r <= 'z' || r == '_' || i > 0 && r >= '0' && r <= '9') {
+			ok = false
+		}
+	}
+	if ok {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+func pgIndexColumns(t *catalog.Table, ix *catalog.Index) string {
+	parts := make([]string, len(ix.ColumnIDs))
+	for j, id := range ix.ColumnIDs {
+		parts[j] = quoteIdentIfNeeded(colByID(t, id))
+		if j < len(ix.Desc) && ix.Desc[j] {
+			parts[j] += " DESC"
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func indexDef(t *catalog.Table, ix *catalog.Index) string {
+	u := ""
+	if ix.Unique {
+		u = "UNIQUE "
+	}
+	return "CREATE " + u + "INDEX " + quoteIdentIfNeeded(ix.Name) + " ON public." + quoteIdentIfNeeded(t.Name) + " USING btree (" + pgIndexColumns(t, ix) + ")"
+}
+
+// defaultText is a stored DEFAULT expression as PostgreSQL prints it
+// (best effort: the stored text is the translated dialect).
+func defaultText(s string) string {
+	for len(s) >= 2 && s[0] == '(' && s[len(s)-1] == ')' && balanced(s[1:len(s)-1]) {
+		s = s[1 : len(s)-1]
+	}
+	return s
+}
+
+func balanced(s string) bool {
+	d := 0
+	for _, r := range s {
+		switch r {
+		case '(':
+			d++
+		case ')':
+			d--
+			if d < 0 {
+				return false
+			}
+		}
+	}
+	return d == 0
+}
+
+var (
+	vTrue  = rowenc.Bool(true)
+	vFalse = rowenc.Bool(false)
+	vNull  = rowenc.Null()
+)
+
+func vInt(i int64) rowenc.Value   { return rowenc.Int(i) }
+func vText(s string) rowenc.Value { return rowenc.String(s) }
+func vBool(b bool) rowenc.Value {
+	if b {
+		return vTrue
+	}
+	return vFalse
+}
+
+// typeOIDs are the types pg_type lists, with PostgreSQL's names.
+var typeOIDs = []struct {
+	oid  uint32
+	name string
+}{
+	{types.OIDBool, "bool"}, {types.OIDBytea, "bytea"}, {types.OIDName, "name"}, {types.OIDInt8, "int8"},
+	{types.OIDInt2, "int2"}, {types.OIDInt4, "int4"}, {types.OIDText, "text"}, {types.OIDOid, "oid"},
+	{types.OIDJSON, "json"}, {types.OIDFloat4, "float4"}, {types.OIDFloat8, "float8"},
+	{types.OIDBpchar, "bpchar"}, {types.OIDVarchar, "varchar"}, {types.OIDDate, "date"},
+	{types.OIDTimestamp, "timestamp"}, {types.OIDTimestamptz, "timestamptz"},
+	{types.OIDNumeric, "numeric"}, {types.OIDJSONB, "jsonb"},
+}
+
+var vtabs = map[string]map[string]vtab{
+	"pg_catalog": {
+		"pg_namespace": {"oid:o nspname:t nspowner:o nspacl:t", func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
+			return [][]rowenc.Value{
+				{vInt(nsPgCatalog), vText("pg_catalog"), vInt(10), vNull},
+				{vInt(nsPublic), vText("public"), vInt(10), vNull},
+				{vInt(nsInfoSchema), vText("information_schema"), vInt(10), vNull},
+			}
+		}},
+		"pg_am": {"oid:o amname:t amtype:t", func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
+			return [][]rowenc.Value{{vInt(amHeap), vText("heap"), vText("t")}, {vInt(amBtree), vText("btree"), vText("i")}}
+		}},
+		"pg_class": {"oid:o relname:t relnamespace:o relkind:t relowner:o relam:o relchecks:i2 relhasindex:b relhasrules:b " +
+			"relhastriggers:b relrowsecurity:b relforcerowsecurity:b relispartition:b reltablespace:o reloftype:o " +
+			"relpersistence:t relreplident:t reltoastrelid:o relpartbound:t relnatts:i2 reltuples:i4 relpages:i4 relacl:t",
+			func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
+				var out [][]rowenc.Value
+				row := func(oid int64, name, kind string, am int64, checks int, hasIndex bool, natts int) []rowenc.Value {
+					return []rowenc.Value{vInt(oid), vText(name), vInt(nsPublic), vText(kind), vInt(10), vInt(am), vInt(int64(checks)),
+						vBool(hasIndex), vFalse, vFalse, vFalse, vFalse, vFalse, vInt(0), vInt(0), vText("p"), vText("d"), vInt(0), vNull,
+						vInt(int64(natts)), vInt(-1), vInt(0), vNull}
+				}
+				for _, t := range c.tables {
+					ixs := tableIndexes(t)
+					out = append(out, row(objOID(t.ID), t.Name, "r", amHeap, len(t.Checks), len(ixs) > 0, visibleCols(t)))
+					for i := range ixs {
+						out = append(out, row(objOID(t.ID)+int64(ixs[i].ID), ixs[i].Name, "i", amBtree, 0, false, len(ixs[i].ColumnIDs)))
+					}
+				}
+				return out
+			}},
+		"pg_index": {"indexrelid:o indrelid:o indnatts:i2 indisunique:b indisprimary:b indisexclusion:b indimmediate:b " +
+			"indisclustered:b indisvalid:b indisready:b indislive:b indisreplident:b",
+			func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
+				var out [][]rowenc.Value
+				for _, t := range c.tables {
+					for _, ix := range tableIndexes(t) {
+						out = append(out, []rowenc.Value{vInt(objOID(t.ID) + int64(ix.ID)), vInt(objOID(t.ID)), vInt(int64(len(ix.ColumnIDs))),
+							vBool(ix.Unique), vBool(ix.ID == 1), vFalse, vTrue, vFalse, vTrue, vTrue, vTrue, vFalse})
+					}
+				}
+				return out
+			}},
+		"pg_attribute": {"attrelid:o attname:t atttypid:o atttypmod:i4 attnum:i2 attnotnull:b atthasdef:b attisdropped:b " +
+			"attcollation:o attidentity:t attgenerated:t attlen:i2",
+			func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
+				var out [][]rowenc.Value
+				for _, t := range c.tables {
+					n := 0
+					for _, col := range t.Columns {
+						if col.Hidden {
+							continue
+						}
+						n++
+						coll := int64(0)
+						if col.Type.IsString() {
+							coll = 100
+						}
+						out = append(out, []rowenc.Value{vInt(objOID(t.ID)), vText(col.Name), vInt(int64(col.Type.OID)), vInt(int64(col.Type.Modifier())),
+							vInt(int64(n)), vBool(col.NotNull), vBool(col.Default != ""), vFalse, vInt(coll), vText(""), vText(""), vInt(int64(col.Type.Size()))})
+					}
+				}
+				return out
+			}},
+		"pg_attrdef": {"oid:o adrelid:o adnum:i2 adbin:t", func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
+			var out [][]rowenc.Value
+			for _, t := range c.tables {
+				n := 0
+				for _, col := range t.Columns {
+					if col.Hidden {
+						continue
+					}
+					n++
+					if col.Default != "" {
+						out = append(out, []rowenc.Value{vInt(objOID(t.ID) + oidStride - int64(n)), vInt(objOID(t.ID)), vInt(int64(n)), vText(defaultText(col.Default))})
+					}
+				}
+			}
+			return out
+		}},
+		"pg_constraint": {"oid:o conname:t connamespace:o contype:t condeferrable:b condeferred:b convalidated:b conrelid:o conindid:o",
+			func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
+				var out [][]rowenc.Value
+				for _, t := range c.tables {
+					for _, ix := range tableIndexes(t) {
+						if !ix.Constraint {
+							continue
+						}
+						kind := "u"
+						if ix.ID == 1 {
+							kind = "p"
+						}
+						oid := objOID(t.ID) + int64(ix.ID)
+						out = append(out, []rowenc.Value{vInt(oid), vText(ix.Name), vInt(nsPublic), vText(kind), vFalse, vFalse, vTrue, vInt(objOID(t.ID)), vInt(oid)})
+					}
+					for j, ck := range t.Checks {
+						out = append(out, []rowenc.Value{vInt(objOID(t.ID) + oidCheckOffset + int64(j)), vText(ck.Name), vInt(nsPublic), vText("c"), vFalse, vFalse, vTrue, vInt(objOID(t.ID)), vInt(0)})
+					}
+				}
+				return out
+			}},
+		"pg_type": {"oid:o typname:t typnamespace:o typlen:i2 typtype:t typcollation:o", func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
+			var out [][]rowenc.Value
+			for _, ty := range typeOIDs {
+				t := types.T{OID: ty.oid}
+				coll := int64(0)
+				if t.IsString() {
+					coll = 100
+				}
+				out = append(out, []rowenc.Value{vInt(int64(ty.oid)), vText(ty.name), vInt(nsPgCatalog), vInt(int64(t.Size())), vText("b"), vInt(coll)})
+			}
+			return out
+		}},
+		"pg_collation": {"oid:o collname:t", func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
+			return [][]rowenc.Value{{vInt(100), vText("default")}, {vInt(950), vText("C")}}
+		}},
+		"pg_database": {"oid:o datname:t datdba:o encoding:i4 datlocprovider:t datistemplate:b datallowconn:b datcollate:t datctype:t daticulocale:t datacl:t",
+			func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
+				var out [][]rowenc.Value
+				for _, d := range c.dbs {
+					out = append(out, []rowenc.Value{vInt(objOID(d.ID)), vText(d.Name), vInt(10), vInt(encodingUTF8), vText("c"), vFalse, vTrue, vText("C"), vText("C"), vNull, vNull})
+				}
+				return out
+			}},
+	},
+	"information_schema": {
+		"tables": {"table_catalog:t table_schema:t table_name:t table_type:t", func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
+			var out [][]rowenc.Value
+			for _, t := range c.tables {
+				out = append(out, []rowenc.Value{vText(c.db.Name), vText("public"), vText(t.Name), vText("BASE TABLE")})
+			}
+			return out
+		}},
+		"columns": {"table_catalog:t table_schema:t table_name:t column_name:t ordinal_position:i4 column_default:t is_nullable:t data_type:t",
+			func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
+				var out [][]rowenc.Value
+				for _, t := range c.tables {
+					n := 0
+					for _, col := range t.Columns {
+						if col.Hidden {
+							continue
+						}
+						n++
+						def := vNull
+						if col.Default != "" {
+							def = vText(defaultText(col.Default))
+						}
+						nullable := "YES"
+						if col.NotNull {
+							nullable = "NO"
+						}
+						name := col.Type.Name()
+						if i := strings.IndexByte(name, '('); i > 0 {
+							name = name[:i]
+						}
+						out = append(out, []rowenc.Value{vText(c.db.Name), vText("public"), vText(t.Name), vText(col.Name), vInt(int64(n)), def, vText(nullable), vText(name)})
+					}
+				}
+				return out
+			}},
+	},
+}
+
+func visibleCols(t *catalog.Table) int {
+	n := 0
+	for _, c := range t.Columns {
+		if !c.Hidden {
+			n++
+		}
+	}
+	return n
+}
+
+// virtualTable plans a FROM item naming a pg_catalog or
+// information_schema table; ok is false for other names.
+func (p *planner) virtualTable(tn *ast.TableName, alias string) (*joinStep, bool, error) {
+	schema := tn.Schema.O
+	if schema != "pg_catalog" && schema != "information_schema" {
+		return nil, false, nil
+	}
+	vt, ok := vtabs[schema][tn.Name.O]
+	if !ok {
+		return nil, true, pgerror.Unsupported("system catalog " + schema + "." + tn.Name.O)
+	}
+	t := &catalog.Table{Name: alias}
+	var cols []Column
+	for i, spec := range strings.Fields(vt.cols) {
+		name, kind, _ := strings.Cut(spec, ":")
+		typ := types.Text
+		switch kind {
+		case "o":
+			typ = types.Int8
+		case "b":
+			typ = types.Bool
+		case "i2":
+			typ = types.Int2
+		case "i4":
+			typ = types.Int4
+		}
+		t.Columns = append(t.Columns, catalog.Column{ID: rowenc.ColumnID(i + 1), Name: name, Type: typ})
+		cols = append(cols, Column{Name: name, Type: typ})
+	}
+	t.Init()
+	return &joinStep{st: scopeTable{table: t, alias: alias}, sub: &vtabPlan{vt: vt, cols: cols}}, true, nil
+}
+
+// vtabPlan produces a virtual table's rows.
+type vtabPlan struct {
+	vt   vtab
+	cols []Column
+}
+
+func (v *vtabPlan) columns() []Column { return v.cols }
+
+func (v *vtabPlan) exec(ec *execCtx, w ResultWriter) error {
+	c, err := loadSnapshot(ec)
+	if err != nil {
+		return err
+	}
+	if err := w.Columns(v.cols); err != nil {
+		return err
+	}
+	rows := v.vt.rows(ec, c)
+	for _, r := range rows {
+		if err := w.Row(r); err != nil {
+			return err
+		}
+	}
+	return w.Complete("SELECT " + strconv.Itoa(len(rows)))
+}
+
+// emptyProbePlan answers a front.EmptyProbe.
+type emptyProbePlan struct{ cols []Column }
+
+func (e *emptyProbePlan) columns() []Column { return e.cols }
+func (e *emptyProbePlan) exec(ec *execCtx, w ResultWriter) error {
+	if err := w.Columns(e.cols); err != nil {
+		return err
+	}
+	return w.Complete("SELECT 0")
+}
+
+func planEmptyProbe(n *front.EmptyProbe) plan {
+	pl := &emptyProbePlan{}
+	for _, c := range n.Columns {
+		pl.cols = append(pl.cols, Column{Name: c, Type: types.Text})
+	}
+	return pl
+}
+
+// formatType is format_type(oid, typmod).
+func formatType(oid, typmod int64) string {
+	t, ok := types.FromOID(uint32(oid))
+	if !ok {
+		for _, ty := range typeOIDs {
+			if int64(ty.oid) == oid {
+				return ty.name
+			}
+		}
+		return "???"
+	}
+	if typmod >= 4 && (t.OID == types.OIDVarchar || t.OID == types.OIDBpchar || t.OID == types.OIDNumeric) {
+		t.Width = int32(typmod - 4)
+	} else if t.OID == types.OIDVarchar || t.OID == types.OIDNumeric {
+		t.Width = 0
+	} else if t.OID == types.OIDBpchar {
+		return "bpchar"
+	}
+	return t.Name()
+}
+
+// translateRegex turns a PostgreSQL (ARE) pattern into a Go one: the
+// subset psql generates ('^(name)$', '^pg_', classes, escapes) means the
+// same in both; constructs RE2 lacks (back references, lookaround) fail
+// to compile and are refused.
+func translateRegex(p string) (*regexp.Regexp, error) {
+	re, err := regexp.Compile(p)
+	if err != nil {
+		return nil, pgerror.New("2201B", "invalid regular expression: %v", err)
+	}
+	return re, nil
+}
+
+// pgCatalogFunc compiles the functions of psql's catalog queries; ok is
+// false for other names.
+func (p *planner) pgCatalogFunc(name string, e *ast.FuncCallExpr, sc *scope) (expr, bool, error) {
+	type sig struct {
+		args   []types.T
+		result types.T
+	}
+	sigs := map[string]sig{
+		front.RegexFunc:         {[]types.T{types.Text, types.Text}, types.Bool},
+		"pg_table_is_visible":   {[]types.T{types.Int8}, types.Bool},
+		"pg_get_userbyid":       {[]types.T{types.Int8}, types.Text},
+		"pg_encoding_to_char":   {[]types.T{types.Int4}, types.Text},
+		"format_type":           {[]types.T{types.Int8, types.Int4}, types.Text},
+		"pg_get_expr":           {[]types.T{types.Text, types.Int8, types.Bool}, types.Text},
+		"pg_get_indexdef":       {[]types.T{types.Int8, types.Int4, types.Bool}, types.Text},
+		"pg_get_constraintdef":  {[]types.T{types.Int8, types.Bool}, types.Text},
+		"array_to_string":       {[]types.T{types.Text, types.Text}, types.Text},
+		"meridian_regtype":      {[]types.T{types.Int8}, types.Text},
+		"meridian_regnamespace": {[]types.T{types.Int8}, types.Text},
+		"meridian_regclass":     {[]types.T{types.Unknown}, types.Text},
+	}
+	s, ok := sigs[name]
+	if !ok {
+		return nil, false, nil
+	}
+	min := len(s.args)
+	switch name {
+	case "pg_get_expr", "pg_get_indexdef":
+		min = 1
+		if name == "pg_get_expr" {
+			min = 2
+		}
+	case "pg_get_constraintdef":
+		min = 1
+	}
+	if len(e.Args) < min || len(e.Args) > len(s.args) {
+		return nil, true, p.noFunc(name, e.Args, sc)
+	}
+	args := make([]expr, len(e.Args))
+	for i, a := range e.Args {
+		x, err := p.compile(a, s.args[i], sc)
+		if err != nil {
+			return nil, true, err
+		}
+		if s.args[i] != types.Unknown && x.typ() != s.args[i] && !(s.args[i].IsInteger() && x.typ().IsInteger()) && !(s.args[i].IsString() && x.typ().IsString()) {
+			return nil, true, p.noFunc(name, e.Args, sc)
+		}
+		args[i] = x
+	}
+	result := s.result
+	if name == "meridian_regclass" && args[0].typ().IsString() {
+		result = types.Int8 // 'name'::regclass is the relation's OID
+	}
+	fn := func(ec *execCtx, a []rowenc.Value) (rowenc.Value, error) {
+		switch name {
+		case front.RegexFunc:
+			re, err := translateRegex(a[1].S)
+			if err != nil {
+				return vNull, err
+			}
+			return vBool(re.MatchString(a[0].S)), nil
+		case "pg_table_is_visible":
+			return vTrue, nil
+		case "pg_get_userbyid":
+			return vText(ec.s.user), nil
+		case "pg_encoding_to_char":
+			if a[0].I == encodingUTF8 {
+				return vText("UTF8"), nil
+			}
+			return vText(""), nil
+		case "format_type":
+			mod := int64(-1)
+			if !a[1].IsNull() {
+				mod = a[1].I
+			}
+			return vText(formatType(a[0].I, mod)), nil
+		case "pg_get_expr":
+			return a[0], nil
+		case "array_to_string":
+			return vNull, pgerror.Unsupported("arrays")
+		case "meridian_regtype":
+			return vText(formatType(a[0].I, -1)), nil
+		case "meridian_regnamespace":
+			switch a[0].I {
+			case nsPgCatalog:
+				return vText("pg_catalog"), nil
+			case nsPublic:
+				return vText("public"), nil
+			case nsInfoSchema:
+				return vText("information_schema"), nil
+			}
+			return vText(strconv.FormatInt(a[0].I, 10)), nil
+		}
+		c, err := loadSnapshot(ec)
+		if err != nil {
+			return vNull, err
+		}
+		switch name {
+		case "meridian_regclass":
+			if a[0].Kind == rowenc.KindString {
+				n := strings.TrimPrefix(a[0].S, "public.")
+				for _, t := range c.tables {
+					if t.Name == n {
+						return vInt(objOID(t.ID)), nil
+					}
+					for _, ix := range tableIndexes(t) {
+						if ix.Name == n {
+							return vInt(objOID(t.ID) + int64(ix.ID)), nil
+						}
+					}
+				}
+				return vNull, pgerror.New(pgerror.CodeUndefinedTable, "relation %q does not exist", a[0].S)
+			}
+			if t := c.tableByOID(a[0].I); t != nil {
+				if a[0].I == objOID(t.ID) {
+					return vText(t.Name), nil
+				}
+				for _, ix := range tableIndexes(t) {
+					if a[0].I == objOID(t.ID)+int64(ix.ID) {
+						return vText(ix.Name), nil
+					}
+				}
+			}
+			return vText(strconv.FormatInt(a[0].I, 10)), nil
+		case "pg_get_indexdef":
+			t := c.tableByOID(a[0].I)
+			if t == nil {
+				return vNull, nil
+			}
+			for _, ix := range tableIndexes(t) {
+				if a[0].I == objOID(t.ID)+int64(ix.ID) {
+					if len(a) > 1 && a[1].I != 0 {
+						return vNull, pgerror.Unsupported("pg_get_indexdef with a column number")
+					}
+					return vText(indexDef(t, &ix)), nil
+				}
+			}
+			return vNull, nil
+		case "pg_get_constraintdef":
+			t := c.tableByOID(a[0].I)
+			if t == nil {
+				return vNull, nil
+			}
+			off := a[0].I - objOID(t.ID)
+			if off >= oidCheckOffset && int(off-oidCheckOffset) < len(t.Checks) {
+				return vText("CHECK (" + t.Checks[off-oidCheckOffset].Expr + ")"), nil
+			}
+			for _, ix := range tableIndexes(t) {
+				if off == int64(ix.ID) && ix.Constraint {
+					kind := "UNIQUE"
+					if ix.ID == 1 {
+						kind = "PRIMARY KEY"
+					}
+					return vText(kind + " (" + pgIndexColumns(t, &ix) + ")"), nil
+				}
+			}
+			return vNull, nil
+		}
+		return vNull, pgerror.Unsupported(name)
+	}
+	return &funcExpr{t: result, args: args, strict: true, fn: fn}, true, nil
+}
