@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/meridiandb/meridian/sql/pgerror"
 	"github.com/meridiandb/meridian/sql/rowenc"
@@ -116,6 +117,9 @@ func readDesc(ctx context.Context, tx txn.Txn, id ID) (*Descriptor, error) {
 	if !found {
 		return nil, fmt.Errorf("%w: descriptor %d missing", rowenc.ErrCorrupt, id)
 	}
+	if d := descCache.get(v); d != nil {
+		return d, nil
+	}
 	var d Descriptor
 	if err := json.Unmarshal(v, &d); err != nil {
 		return nil, fmt.Errorf("%w: descriptor %d: %v", rowenc.ErrCorrupt, id, err)
@@ -123,7 +127,55 @@ func readDesc(ctx context.Context, tx txn.Txn, id ID) (*Descriptor, error) {
 	if d.Table != nil {
 		d.Table.init()
 	}
-	return &d, nil
+	descCache.put(v, &d)
+	return d.clone(), nil
+}
+
+// descCache maps a descriptor's stored bytes to its decoded form, so that
+// the per-statement catalog reads (still done in the statement's
+// transaction, so they see exactly what they would otherwise) skip the
+// JSON decoding that dominated point queries. Callers may modify what
+// readDesc returns (ALTER does), so every hit is a deep copy.
+var descCache = &decodedDescs{m: map[string]*Descriptor{}}
+
+// maxCachedDescs bounds the cache; when full it starts over.
+const maxCachedDescs = 4096
+
+type decodedDescs struct {
+	mu sync.Mutex
+	m  map[string]*Descriptor
+}
+
+func (c *decodedDescs) get(raw []byte) *Descriptor {
+	c.mu.Lock()
+	d := c.m[string(raw)]
+	c.mu.Unlock()
+	if d == nil {
+		return nil
+	}
+	return d.clone()
+}
+
+func (c *decodedDescs) put(raw []byte, d *Descriptor) {
+	c.mu.Lock()
+	if len(c.m) >= maxCachedDescs {
+		c.m = map[string]*Descriptor{}
+	}
+	c.m[string(raw)] = d
+	c.mu.Unlock()
+}
+
+// clone deep-copies d.
+func (d *Descriptor) clone() *Descriptor {
+	out := &Descriptor{}
+	if d.Database != nil {
+		db := *d.Database
+		out.Database = &db
+	}
+	if d.Table != nil {
+		out.Table = d.Table.Clone()
+	}
+	return out
 }
 
 func writeDesc(ctx context.Context, tx txn.Txn, d *Descriptor, id ID) error {

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/meridiandb/meridian/clock"
@@ -66,6 +67,21 @@ func (t *Table) init() {
 		t.isKey[i] = true
 	}
 	t.initIndexes()
+}
+
+// Clone returns a deep copy of t that shares nothing mutable with it.
+func (t *Table) Clone() *Table {
+	c := *t
+	c.Columns = slices.Clone(t.Columns)
+	c.PrimaryKey = slices.Clone(t.PrimaryKey)
+	c.Checks = slices.Clone(t.Checks)
+	c.Indexes = slices.Clone(t.Indexes)
+	for i := range c.Indexes {
+		c.Indexes[i].ColumnIDs = slices.Clone(c.Indexes[i].ColumnIDs)
+		c.Indexes[i].Desc = slices.Clone(c.Indexes[i].Desc)
+	}
+	c.init()
+	return &c
 }
 
 // Init prepares a descriptor built by hand (not read from the catalog) for
