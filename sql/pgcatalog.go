@@ -139,8 +139,19 @@ func defaultText(s string) string {
 	for len(s) >= 2 && s[0] == '(' && s[len(s)-1] == ')' && balanced(s[1:len(s)-1]) {
 		s = s[1 : len(s)-1]
 	}
+	// The stored text is the front's translation; show sequence calls as
+	// PostgreSQL does (a SERIAL default reads nextval('t_id_seq'::regclass)),
+	// never the internal function names.
+	s = seqCallText.ReplaceAllStringFunc(s, func(call string) string {
+		m := seqCallText.FindStringSubmatch(call)
+		return m[1] + "('" + m[2] + "'::regclass"
+	})
 	return s
 }
+
+// seqCallText matches the front's spelling of a sequence function call on
+// a literal name: meridian_nextval('seq'.
+var seqCallText = regexp.MustCompile(`\b` + front.SeqFuncPrefix + `(nextval|currval|setval)\('((?:[^']|'')*)'`)
 
 func balanced(s string) bool {
 	d := 0
