@@ -58,9 +58,9 @@ SELECT k, v FROM kv WHERE k = 3;
 	}
 }
 
-// Meridian has no information_schema or SHOW TABLES yet: the catalog
-// meta-commands say so, and using them inside a transaction does not abort
-// it (they run on a second connection).
+// The catalog meta-commands work against Meridian's information_schema and
+// pg_catalog, and using them inside a transaction does not disturb it (they
+// run on a second connection).
 func TestCatalogOnMeridian(t *testing.T) {
 	url := startMeridian(t)
 	out, _ := runShell(t, Config{URL: url, In: strings.NewReader(`CREATE TABLE kv (k INT PRIMARY KEY);
@@ -75,9 +75,9 @@ COMMIT;
 SELECT count(*) AS n FROM kv;
 `)})
 	for _, want := range []string{
-		`\d is not supported by this server: not supported yet: system catalog information_schema (SQLSTATE 0A000); `,
-		`\d kv is not supported by this server: `,
-		`\l is not supported by this server: `,
+		"   List of relations\n Schema | Name | Type  \n--------+------+-------\n public | kv   | table\n(1 row)\n",
+		" k      | integer | not null | \n",
+		" defaultdb | root  | UTF8\n",
 		"COMMIT\n",
 		" n \n---\n 2\n(1 row)\n",
 	} {
@@ -85,8 +85,8 @@ SELECT count(*) AS n FROM kv;
 			t.Errorf("output lacks %q", want)
 		}
 	}
-	if strings.Contains(out, "25P02") {
-		t.Error("a catalog meta-command aborted the transaction")
+	if strings.Contains(out, "not supported") || strings.Contains(out, "25P02") {
+		t.Error("a catalog meta-command failed or aborted the transaction")
 	}
 	if t.Failed() {
 		t.Logf("output:\n%s", out)
