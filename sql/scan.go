@@ -19,11 +19,10 @@ import (
 type scanPlan struct {
 	table *catalog.Table
 	alias string
-	eq    []expr // values of the first len(eq) key columns
-	// lo and hi bound key column len(eq); nil when unbounded.
-	lo, hi       expr
-	loInc, hiInc bool
-	forUpdate    bool
+	// span constrains the primary key: values of its first len(eq)
+	// columns, and bounds (nil when unbounded) on column len(eq).
+	span
+	forUpdate bool
 	// index is the secondary index to scan instead, with its constraints
 	// (indexscan.go); nil when the primary key is used.
 	index     *catalog.Index
@@ -121,36 +120,7 @@ func newScanPlan(t *catalog.Table, alias string, off int, filter expr, forUpdate
 		}
 		return nil, 0, false
 	}
-	for _, ci := range t.PrimaryKey {
-		var found expr
-		for _, c := range conj {
-			if v, op, ok := keyCond(c, ci); ok && op == opcode.EQ {
-				found = v
-				break
-			}
-		}
-		if found != nil {
-			sp.eq = append(sp.eq, found)
-			continue
-		}
-		for _, c := range conj {
-			v, op, ok := keyCond(c, ci)
-			if !ok {
-				continue
-			}
-			switch op {
-			case opcode.GT, opcode.GE:
-				if sp.lo == nil {
-					sp.lo, sp.loInc = v, op == opcode.GE
-				}
-			case opcode.LT, opcode.LE:
-				if sp.hi == nil {
-					sp.hi, sp.hiInc = v, op == opcode.LE
-				}
-			}
-		}
-		break
-	}
+	sp.span = constrain(t.PrimaryKey, conj, keyCond)
 	if len(sp.eq) == 0 && sp.lo == nil && sp.hi == nil {
 		sp.chooseIndex(conj, keyCond)
 	}
