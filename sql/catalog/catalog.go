@@ -237,24 +237,14 @@ func DropDatabase(ctx context.Context, tx txn.Txn, db *Database) error {
 
 // ListTables returns the tables of a database in name order.
 func ListTables(ctx context.Context, tx txn.Txn, dbID ID) ([]*Table, error) {
-	p := nsPrefix(dbID)
-	kvs, err := tx.Scan(ctx, p, rowenc.PrefixEnd(p), txn.ScanOptions{})
-	if err != nil {
-		return nil, err
-	}
 	var out []*Table
-	for _, kv := range kvs {
-		n, k := binary.Uvarint(kv.Value)
-		if k <= 0 {
-			return nil, fmt.Errorf("%w: namespace entry", rowenc.ErrCorrupt)
-		}
-		d, err := readDesc(ctx, tx, ID(n))
-		if err != nil {
-			return nil, err
-		}
+	err := scanNamespace(ctx, tx, dbID, func(d *Descriptor) {
 		if d.Table != nil {
 			out = append(out, d.Table)
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
