@@ -5,7 +5,9 @@ package paxos
 // nothing iterates a map where order matters, so a failing seed replays
 // exactly:
 //
-//	go test ./rangeservice/paxos/... -run TestSimulation -seed=1234 -v
+//	go test ./rangeservice/paxos/... -run '^TestSimulation$' -seed=1234 -v
+//
+// (each variant test prints its own name in the command it prints).
 //
 // After every step the simulator checks that no two replicas lead at the
 // same ballot, that every replica applies the same entry at each index (a
@@ -53,9 +55,15 @@ func simOptsFor(seed int64) simOpts {
 	return o
 }
 
-func runSeed(t *testing.T, seed int64, total *simStats) {
+// runSeed runs one seed of a simulation variant (test names the test that
+// replays it; adjust, if set, changes the scenario simOptsFor derives).
+func runSeed(t *testing.T, test string, seed int64, adjust func(*simOpts), total *simStats) {
 	t.Helper()
-	s := newSim(seed, simOptsFor(seed))
+	o := simOptsFor(seed)
+	if adjust != nil {
+		adjust(&o)
+	}
+	s := newSim(seed, o)
 	s.fullTrace = *seedFlag >= 0
 	defer func() {
 		s.stats.ops, s.stats.ballots = len(s.history), len(s.leaders)
@@ -65,11 +73,35 @@ func runSeed(t *testing.T, seed int64, total *simStats) {
 		for _, l := range s.trace {
 			t.Log(l)
 		}
-		t.Fatalf("seed %d: %v\n%s\nreplay: go test ./rangeservice/paxos/... -run TestSimulation -seed=%d -v", seed, err, s.summary(), seed)
+		t.Fatalf("seed %d: %v\n%s\nreplay: go test ./rangeservice/paxos/... -run '^%s$' -seed=%d -v", seed, err, s.summary(), test, seed)
 	}
 	if *seedFlag >= 0 {
 		t.Log(s.summary())
 	}
+}
+
+// runSimulation runs -seed alone, or seeds 1..-seeds (default defaultSeeds,
+// a tenth of it with -short), stopping at the first failure.
+func runSimulation(t *testing.T, defaultSeeds int, adjust func(*simOpts)) {
+	if *seedFlag >= 0 {
+		runSeed(t, t.Name(), *seedFlag, adjust, &simStats{})
+		return
+	}
+	n := *seedsFlag
+	if n == 0 {
+		n = defaultSeeds
+		if testing.Short() {
+			n = defaultSeeds / 10
+		}
+	}
+	var total simStats
+	for seed := int64(1); seed <= int64(n); seed++ {
+		runSeed(t, t.Name(), seed, adjust, &total)
+		if t.Failed() {
+			return
+		}
+	}
+	t.Logf("%d seeds passed: %+v", n, total)
 }
 
 func (s *sim) summary() string {
@@ -80,53 +112,14 @@ func (s *sim) summary() string {
 // TestSimulation runs seeded clusters under faults and checks safety after
 // every step and linearizability of the clients' history at the end.
 func TestSimulation(t *testing.T) {
-	if *seedFlag >= 0 {
-		runSeed(t, *seedFlag, &simStats{})
-		return
-	}
-	n := *seedsFlag
-	if n == 0 {
-		n = 400
-		if testing.Short() {
-			n = 20
-		}
-	}
-	var total simStats
-	for seed := int64(1); seed <= int64(n); seed++ {
-		runSeed(t, seed, &total)
-		if t.Failed() {
-			return
-		}
-	}
-	t.Logf("%d seeds passed: %+v", n, total)
+	runSimulation(t, 400, nil)
 }
 
 // TestSimulationIsolatedLeader cuts the leader off alone, for long
 // stretches, with drifting clocks: the old leader must lose its lease
 // before a new one is elected.
 func TestSimulationIsolatedLeader(t *testing.T) {
-	n := *seedsFlag
-	if n == 0 {
-		n = 200
-		if testing.Short() {
-			n = 20
-		}
-	}
-	var total simStats
-	for seed := int64(1); seed <= int64(n); seed++ {
-		o := simOptsFor(seed)
-		o.partitions, o.isolateLeader, o.drift = true, true, true
-		s := newSim(seed, o)
-		if err := s.run(); err != nil {
-			for _, l := range s.trace {
-				t.Log(l)
-			}
-			t.Fatalf("seed %d (isolateLeader): %v\n%s", seed, err, s.summary())
-		}
-		s.stats.ops, s.stats.ballots = len(s.history), len(s.leaders)
-		total.add(s.stats)
-	}
-	t.Logf("%d seeds passed: %+v", n, total)
+	runSimulation(t, 200, func(o *simOpts) { o.partitions, o.isolateLeader, o.drift = true, true, true })
 }
 
 // TestSimulationCrashAfterPersist crashes replicas right after they
@@ -136,56 +129,14 @@ func TestSimulationIsolatedLeader(t *testing.T) {
 // the simulator now also checks at every boot that the disk's promise
 // covers every ballot the node answered at, which fails at once.)
 func TestSimulationCrashAfterPersist(t *testing.T) {
-	n := *seedsFlag
-	if n == 0 {
-		n = 200
-		if testing.Short() {
-			n = 20
-		}
-	}
-	var total simStats
-	for seed := int64(1); seed <= int64(n); seed++ {
-		o := simOptsFor(seed)
-		o.crashes, o.crashAfterPersist = true, true
-		s := newSim(seed, o)
-		if err := s.run(); err != nil {
-			for _, l := range s.trace {
-				t.Log(l)
-			}
-			t.Fatalf("seed %d (crashAfterPersist): %v\n%s", seed, err, s.summary())
-		}
-		s.stats.ops, s.stats.ballots = len(s.history), len(s.leaders)
-		total.add(s.stats)
-	}
-	t.Logf("%d seeds passed: %+v", n, total)
+	runSimulation(t, 200, func(o *simOpts) { o.crashes, o.crashAfterPersist = true, true })
 }
 
 // TestSimulationKeepRemoved runs membership-change scenarios in which
 // removed replicas keep running: they may campaign with a stale
 // configuration, answer prepares and receive the group's messages.
 func TestSimulationKeepRemoved(t *testing.T) {
-	n := *seedsFlag
-	if n == 0 {
-		n = 200
-		if testing.Short() {
-			n = 20
-		}
-	}
-	var total simStats
-	for seed := int64(1); seed <= int64(n); seed++ {
-		o := simOptsFor(seed)
-		o.confChange, o.keepRemoved = true, true
-		s := newSim(seed, o)
-		if err := s.run(); err != nil {
-			for _, l := range s.trace {
-				t.Log(l)
-			}
-			t.Fatalf("seed %d (keepRemoved): %v\n%s", seed, err, s.summary())
-		}
-		s.stats.ops, s.stats.ballots = len(s.history), len(s.leaders)
-		total.add(s.stats)
-	}
-	t.Logf("%d seeds passed: %+v", n, total)
+	runSimulation(t, 200, func(o *simOpts) { o.confChange, o.keepRemoved = true, true })
 }
 
 // TestElectionTicks measures how many ticks a 3-replica and a 5-replica
