@@ -67,6 +67,14 @@ type Session interface {
 	Close(ctx context.Context) error
 }
 
+// Binder is implemented by a Session that refuses to bind some statements
+// in its current state: PostgreSQL refuses Bind in a failed transaction
+// block (25P02) for anything but COMMIT or ROLLBACK, before any result is
+// described. The wire protocol server calls it first thing in Bind.
+type Binder interface {
+	CheckBind(p Prepared) error
+}
+
 // Prepared is a parsed and planned statement.
 type Prepared interface {
 	// ParamTypes are the types of $1..$n, all known after Prepare.

@@ -81,6 +81,27 @@ const (
 	ctlRollback
 )
 
+// errInFailedTxn is what a failed transaction block answers every
+// statement but COMMIT and ROLLBACK.
+func errInFailedTxn() error {
+	return pgerror.New(pgerror.CodeInFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+}
+
+var _ Binder = (*session)(nil)
+
+// CheckBind implements Binder: in a failed block only COMMIT and ROLLBACK
+// may be bound, as in execOne.
+func (s *session) CheckBind(p Prepared) error {
+	pp, ok := p.(*prepared)
+	if s.state != stateFailed || !ok || pp.stmt == nil {
+		return nil
+	}
+	if ctl := controlOf(pp.stmt.AST); ctl == ctlCommit || ctl == ctlRollback {
+		return nil
+	}
+	return errInFailedTxn()
+}
+
 func controlOf(n ast.StmtNode) txnControl {
 	switch n.(type) {
 	case *ast.BeginStmt:
@@ -161,7 +182,7 @@ func (s *session) execOne(ctx context.Context, st *front.Parsed, ptypes []types.
 			s.state = stateIdle
 			return w.Complete("ROLLBACK")
 		}
-		return pgerror.New(pgerror.CodeInFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+		return errInFailedTxn()
 	case stateIdle:
 		switch ctl {
 		case ctlBegin:

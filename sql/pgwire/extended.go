@@ -91,6 +91,11 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 	if !ok {
 		return pgerror.New(pgerror.CodeInvalidSQLStatementName, "%s does not exist", stmtDesc(m.PreparedStatement))
 	}
+	if b, ok := c.sess.(sql.Binder); ok {
+		if err := b.CheckBind(st.p); err != nil {
+			return err
+		}
+	}
 	if m.DestinationPortal != "" {
 		if _, ok := c.portals[m.DestinationPortal]; ok {
 			return pgerror.New("42P03", "portal %q already exists", m.DestinationPortal)

@@ -21,11 +21,7 @@ import (
 
 // logicPgxSkip lists the logic files TestLogicOverPgx does not replay, each
 // with the reason.
-var logicPgxSkip = map[string]string{
-	"prepare": "BUG: Bind is accepted in an aborted transaction (sql/pgwire/extended.go bind does " +
-		"not check the transaction state), so Describe portal answers RowDescription before Execute " +
-		"fails with 25P02; PostgreSQL fails the Bind itself with 25P02 (prepare:185, execute name=sel)",
-}
+var logicPgxSkip = map[string]string{}
 
 // TestLogicOverPgx replays sql/testdata/logic/* (the files sql.TestLogic runs
 // against the Session API) through a real node over the PostgreSQL wire
