@@ -97,7 +97,7 @@ var builtins = map[string]*builtin{
 		if !a[0].IsNull() && !a[1].IsNull() && compareValues(a[0], a[1]) == 0 {
 			return rowenc.Null(), nil
 		}
-		return castValue(a[0], kindType(a[0]), t, false)
+		return castValue(a[0], kindType(a[0]), t, false, nil)
 	}},
 	"greatest": {min: 1, max: 100, result: commonType, fn: func(t types.T, a []rowenc.Value) (rowenc.Value, error) {
 		return pick(t, a, 1)
@@ -231,7 +231,7 @@ func pick(t types.T, a []rowenc.Value, dir int) (rowenc.Value, error) {
 			best = v
 		}
 	}
-	return castValue(best, kindType(best), t, false)
+	return castValue(best, kindType(best), t, false, nil)
 }
 
 func substr(t types.T, a []rowenc.Value) (rowenc.Value, error) {
@@ -308,6 +308,11 @@ func (p *planner) callBuiltin(name string, e *ast.FuncCallExpr, sc *scope) (expr
 	t, ok := b.result(ts)
 	if !ok {
 		return nil, p.noFunc(name, args, sc)
+	}
+	if name == "date_trunc" {
+		return &funcExpr{t: t, args: xs, strict: b.strict, fn: func(ec *execCtx, v []rowenc.Value) (rowenc.Value, error) {
+			return dateTrunc(t, v, ec.s.vars.loc)
+		}}, nil
 	}
 	fn := b.fn
 	return &funcExpr{t: t, args: xs, strict: b.strict, fn: func(_ *execCtx, v []rowenc.Value) (rowenc.Value, error) {

@@ -120,7 +120,7 @@ func init() {
 				return types.Timestamp, isStringy(a[0])
 			}
 			return types.Timestamptz, isStringy(a[0]) && a[1].Kind() == rowenc.KindTimestamp
-		}, fn: dateTrunc},
+		}, fn: nil},
 	} {
 		builtins[name] = b
 	}
@@ -249,7 +249,16 @@ func floatFn(name string, f func(float64) float64) func(types.T, []rowenc.Value)
 	}
 }
 
-func dateTrunc(_ types.T, a []rowenc.Value) (rowenc.Value, error) {
+// dateTrunc truncates a timestamp, or a timestamptz in the session zone
+// loc (the result is the instant of the truncated wall-clock time there).
+func dateTrunc(rt types.T, a []rowenc.Value, loc *time.Location) (rowenc.Value, error) {
+	tz := rt.OID == types.OIDTimestamptz
+	var off int64 // the timestamptz's offset in loc, in micros
+	if tz {
+		local := types.InstantToLocal(a[1].I, loc)
+		off = local - a[1].I
+		a = []rowenc.Value{a[0], rowenc.Timestamp(local)}
+	}
 	t := a[1].Time()
 	var r time.Time
 	switch strings.ToLower(a[0].S) {
@@ -279,6 +288,15 @@ func dateTrunc(_ types.T, a []rowenc.Value) (rowenc.Value, error) {
 	default:
 		return rowenc.Null(), pgerror.New(pgerror.CodeFeatureNotSupported, "unit %q not supported for type timestamp without time zone", a[0].S)
 	}
+	if tz {
+		switch strings.ToLower(a[0].S) {
+		case "microseconds", "milliseconds", "second", "minute", "hour":
+			// PostgreSQL keeps the value's own offset for these units.
+			return rowenc.Timestamp(rowenc.TimestampFromTime(r).I - off), nil
+		}
+		// Day and above: the truncated wall time read in the zone again.
+		return types.LocalToInstant(rowenc.TimestampFromTime(r).I, loc)
+	}
 	return rowenc.TimestampFromTime(r), nil
 }
 
@@ -301,8 +319,13 @@ func (p *planner) extract(e *ast.FuncCallExpr, sc *scope) (expr, error) {
 		return nil, pgerror.New(pgerror.CodeUndefinedFunction, "function extract(unknown, %s) does not exist", x.typ().Name())
 	}
 	field := strings.ToLower(unit.Unit.String())
-	return &funcExpr{t: types.Numeric, args: []expr{x}, strict: true, fn: func(_ *execCtx, v []rowenc.Value) (rowenc.Value, error) {
+	tz := x.typ().OID == types.OIDTimestamptz
+	return &funcExpr{t: types.Numeric, args: []expr{x}, strict: true, fn: func(ec *execCtx, v []rowenc.Value) (rowenc.Value, error) {
 		t := v[0].Time()
+		if tz {
+			// Fields of a timestamptz are those of its time in the session zone.
+			t = time.UnixMicro(types.InstantToLocal(v[0].I, ec.s.vars.loc)).UTC()
+		}
 		var n int64
 		switch field {
 		case "year":

@@ -3,6 +3,7 @@ package sql
 import (
 	"math"
 	"strings"
+	"time"
 
 	"github.com/meridiandb/meridian/sql/pgerror"
 	"github.com/meridiandb/meridian/sql/rowenc"
@@ -23,7 +24,7 @@ func (e *castExpr) eval(ec *execCtx, row []rowenc.Value) (rowenc.Value, error) {
 	if err != nil {
 		return v, err
 	}
-	return castValue(v, e.e.typ(), e.to, e.explicit)
+	return castValue(v, e.e.typ(), e.to, e.explicit, ec.s.vars.loc)
 }
 
 const codeCannotCoerce = "42846"
@@ -50,8 +51,10 @@ func canCast(from, to types.T, explicit bool) bool {
 	return false
 }
 
-// castValue converts v, of type from, to type to.
-func castValue(v rowenc.Value, from, to types.T, explicit bool) (rowenc.Value, error) {
+// castValue converts v, of type from, to type to; loc is the session
+// TimeZone (nil: UTC), which casts between timestamptz and text, timestamp
+// or date use.
+func castValue(v rowenc.Value, from, to types.T, explicit bool, loc *time.Location) (rowenc.Value, error) {
 	if v.IsNull() {
 		return v, nil
 	}
@@ -65,15 +68,22 @@ func castValue(v rowenc.Value, from, to types.T, explicit bool) (rowenc.Value, e
 				s = "true"
 			}
 		} else if v.Kind != rowenc.KindString {
-			s = types.FormatText(from, v)
+			s = types.FormatTextIn(from, v, loc)
 		}
 		if from.OID == types.OIDBpchar && to.OID != types.OIDBpchar {
 			s = strings.TrimRight(s, " ")
 		}
 		return types.CheckString(to, s, explicit)
 	case v.Kind == rowenc.KindString:
-		return types.ParseText(to, v.S)
+		return types.ParseTextIn(to, v.S, loc)
 	case v.Kind == rowenc.KindTimestamp && to.Kind() == rowenc.KindTimestamp:
+		if from.OID == types.OIDTimestamptz && to.OID != types.OIDTimestamptz {
+			// To the wall-clock time in the session zone.
+			v = rowenc.Timestamp(types.InstantToLocal(v.I, loc))
+		} else if from.OID != types.OIDTimestamptz && to.OID == types.OIDTimestamptz {
+			// A timestamp or date is a wall-clock time in the session zone.
+			return types.LocalToInstant(v.I, loc)
+		}
 		if to.OID == types.OIDDate {
 			return rowenc.Timestamp(types.TruncDay(v.I)), nil
 		}

@@ -189,7 +189,7 @@ func (cp *copyPlan) copyIn(ec *execCtx, c Copier, w ResultWriter) error {
 				row[i] = rowenc.Null()
 				continue
 			}
-			v, err := types.ParseText(t.Columns[i].Type, f.s)
+			v, err := types.ParseTextIn(t.Columns[i].Type, f.s, ec.s.vars.loc)
 			if err != nil {
 				return cp.withContext(err, r.line, fmt.Sprintf(", column %s: %q", t.Columns[i].Name, f.s))
 			}
@@ -290,7 +290,7 @@ func (cp *copyPlan) copyOut(ec *execCtx, c Copier, w ResultWriter) error {
 					buf = append(buf, cp.st.Null...)
 					continue
 				}
-				s := types.FormatText(t.Columns[i].Type, v)
+				s := types.FormatTextIn(t.Columns[i].Type, v, ec.s.vars.loc)
 				if cp.st.CSV {
 					buf = cp.appendCSV(buf, s)
 				} else {

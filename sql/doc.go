@@ -67,7 +67,13 @@ package sql
 // changes a key deletes all moved rows before inserting them again.
 //
 // DATE is midnight UTC of its day and TIMESTAMPTZ an instant, both rowenc
-// timestamps (the session TimeZone is UTC: TIMESTAMPTZ prints "+00");
+// timestamps. The session TimeZone (an IANA name, UTC by default; numeric
+// and POSIX-style zones are refused with 0A000, see types.LoadZone) is
+// sessionVars.loc: TIMESTAMPTZ text prints in it with its offset and reads
+// in it without one (literals, text parameters, COPY), casts to and from
+// timestamp and date, date_trunc, extract, localtimestamp and current_date
+// use it; binary TIMESTAMPTZ is UTC microseconds. pgwire follows the zone
+// from the TimeZone ParameterStatus the session reports;
 // date ± integer and date - date work, intervals do not (datearith.go).
 // JSON keeps its text, JSONB PostgreSQL's normalised text; -> and ->>
 // read fields and elements (json.go).

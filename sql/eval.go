@@ -3,6 +3,7 @@ package sql
 import (
 	"math"
 	"strings"
+	"time"
 
 	"github.com/meridiandb/meridian/sql/pgerror"
 	"github.com/meridiandb/meridian/sql/rowenc"
@@ -389,18 +390,18 @@ func (e *concatExpr) eval(ec *execCtx, row []rowenc.Value) (rowenc.Value, error)
 	if err != nil || b.IsNull() {
 		return rowenc.Null(), err
 	}
-	return rowenc.String(concatText(e.l.typ(), a) + concatText(e.r.typ(), b)), nil
+	return rowenc.String(concatText(e.l.typ(), a, ec.s.vars.loc) + concatText(e.r.typ(), b, ec.s.vars.loc)), nil
 }
 
 // concatText is an operand of || as text: its cast to text (true, not t).
-func concatText(t types.T, v rowenc.Value) string {
+func concatText(t types.T, v rowenc.Value, loc *time.Location) string {
 	if v.Kind == rowenc.KindBool {
 		if v.Bool() {
 			return "true"
 		}
 		return "false"
 	}
-	return types.FormatText(t, v)
+	return types.FormatTextIn(t, v, loc)
 }
 
 // notDistinctExpr is x IS NOT DISTINCT FROM y: equality where NULL equals

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/meridiandb/meridian/sql/catalog"
 	"github.com/meridiandb/meridian/sql/front"
@@ -151,7 +152,7 @@ func (p *planner) compile(e ast.ExprNode, hint types.T, sc *scope) (expr, error)
 		}
 		return &paramExpr{ptypes: p.ptypes, idx: idx}, nil
 	case *test_driver.ValueExpr:
-		return compileLiteral(e, hint)
+		return compileLiteral(e, hint, p.s.vars.loc)
 	case *ast.ParenthesesExpr:
 		return p.compile(e.Expr, hint, sc)
 	case *ast.ColumnNameExpr:
@@ -238,7 +239,7 @@ func (p *planner) indeterminate(e ast.ExprNode) error {
 	return pgerror.New(pgerror.CodeIndeterminateDatatype, "could not determine data type of expression")
 }
 
-func compileLiteral(e *test_driver.ValueExpr, hint types.T) (expr, error) {
+func compileLiteral(e *test_driver.ValueExpr, hint types.T, loc *time.Location) (expr, error) {
 	switch e.Kind() {
 	case test_driver.KindNull:
 		t := hint
@@ -292,7 +293,7 @@ func compileLiteral(e *test_driver.ValueExpr, hint types.T) (expr, error) {
 		if hint.OID == 0 || hint.OID == types.OIDUnknown {
 			return &constExpr{t: types.Unknown, v: rowenc.String(s)}, nil
 		}
-		v, err := types.ParseText(hint, s)
+		v, err := types.ParseTextIn(hint, s, loc)
 		if err != nil {
 			return nil, err
 		}

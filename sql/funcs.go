@@ -111,18 +111,21 @@ func (p *planner) funcCall(e *ast.FuncCallExpr, hint types.T, sc *scope) (expr, 
 			return nil, p.noFunc(name, e.Args, sc)
 		}
 		// now() and current_timestamp are timestamptz; localtimestamp is not.
-		t := types.Timestamptz
 		if name == "localtimestamp" {
-			t = types.Timestamp
+			// The wall-clock time in the session zone.
+			return &funcExpr{t: types.Timestamp, fn: func(ec *execCtx, _ []rowenc.Value) (rowenc.Value, error) {
+				v, err := nowValue(ec)
+				return rowenc.Timestamp(types.InstantToLocal(v.I, ec.s.vars.loc)), err
+			}}, nil
 		}
-		return &funcExpr{t: t, fn: func(ec *execCtx, _ []rowenc.Value) (rowenc.Value, error) { return nowValue(ec) }}, nil
+		return &funcExpr{t: types.Timestamptz, fn: func(ec *execCtx, _ []rowenc.Value) (rowenc.Value, error) { return nowValue(ec) }}, nil
 	case "current_date":
 		if nargs != 0 {
 			return nil, p.noFunc(name, e.Args, sc)
 		}
 		return &funcExpr{t: types.Date, fn: func(ec *execCtx, _ []rowenc.Value) (rowenc.Value, error) {
 			v, err := nowValue(ec)
-			return rowenc.Timestamp(types.TruncDay(v.I)), err
+			return rowenc.Timestamp(types.TruncDay(types.InstantToLocal(v.I, ec.s.vars.loc))), err
 		}}, nil
 	case "concat":
 		// || (the parser produces concat for it).

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/datadriven"
 	"github.com/meridiandb/meridian/sql/internal/memdb"
@@ -20,6 +21,9 @@ type traceWriter struct {
 	b    strings.Builder
 	cols []Column
 	rows bool // print only rows (query)
+	// loc is the session TimeZone, followed from ParameterStatus as a
+	// client would (the pgwire server does the same).
+	loc *time.Location
 }
 
 func (w *traceWriter) Columns(cols []Column) error {
@@ -41,7 +45,7 @@ func (w *traceWriter) Row(row []rowenc.Value) error {
 		if v.IsNull() {
 			parts[i] = "NULL"
 		} else {
-			parts[i] = types.FormatText(w.cols[i].Type, v)
+			parts[i] = types.FormatTextIn(w.cols[i].Type, v, w.loc)
 		}
 	}
 	fmt.Fprintf(&w.b, "%s\n", strings.Join(parts, " | "))
@@ -68,6 +72,9 @@ func (w *traceWriter) Notice(severity, code, message string) error {
 }
 
 func (w *traceWriter) ParameterStatus(name, value string) error {
+	if name == "TimeZone" {
+		w.loc, _ = types.LoadZone(value)
+	}
 	if !w.rows {
 		fmt.Fprintf(&w.b, "parameter %s = %s\n", name, value)
 	}
@@ -143,7 +150,7 @@ func (e *logicEnv) handle(t *testing.T, d *datadriven.TestData) string {
 		e.cur = name
 		return "ok\n"
 	case "statement", "query", "exec":
-		w := &traceWriter{rows: d.Cmd == "query"}
+		w := &traceWriter{rows: d.Cmd == "query", loc: e.session().(*session).vars.loc}
 		err := e.session().ExecSimple(ctx, d.Input, w)
 		out := w.b.String()
 		if err != nil {
@@ -201,7 +208,7 @@ func (e *logicEnv) handle(t *testing.T, d *datadriven.TestData) string {
 			}
 			params = append(params, v)
 		}
-		w := &traceWriter{}
+		w := &traceWriter{loc: e.session().(*session).vars.loc}
 		err := e.session().ExecPrepared(ctx, p, params, w)
 		out := w.b.String()
 		if err != nil {

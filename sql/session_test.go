@@ -158,8 +158,15 @@ func TestParametersAndStartup(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, p[k], want)
 		}
 	}
-	_, err = srv.NewSession(context.Background(), SessionArgs{Params: map[string]string{"TimeZone": "Europe/Paris"}})
-	if pgerror.Code(err) != pgerror.CodeFeatureNotSupported {
+	s2, err := srv.NewSession(context.Background(), SessionArgs{Params: map[string]string{"TimeZone": "Europe/Paris"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s2.Parameters()["TimeZone"]; got != "Europe/Paris" {
+		t.Errorf("TimeZone = %q, want Europe/Paris", got)
+	}
+	_, err = srv.NewSession(context.Background(), SessionArgs{Params: map[string]string{"TimeZone": "Mars/Base"}})
+	if pgerror.Code(err) != pgerror.CodeInvalidParameterValue {
 		t.Fatalf("got %v", err)
 	}
 	_, err = srv.NewSession(context.Background(), SessionArgs{Database: "nope"})

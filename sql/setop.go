@@ -203,7 +203,7 @@ func (sp *setOpPlan) results(ec *execCtx) ([][]rowenc.Value, error) {
 		for _, r := range rows {
 			for j := range r {
 				if from[j].Type != sp.cols[j].Type {
-					v, err := castValue(r[j], from[j].Type, sp.cols[j].Type, false)
+					v, err := castValue(r[j], from[j].Type, sp.cols[j].Type, false, ec.s.vars.loc)
 					if err != nil {
 						return nil, err
 					}

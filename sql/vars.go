@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/meridiandb/meridian/sql/pgerror"
+	"github.com/meridiandb/meridian/sql/types"
 )
 
 // varDef describes a session variable clients may SET or SHOW.
@@ -76,12 +77,13 @@ func checkDateStyle(v string) (string, error) {
 	return "ISO, " + order, nil
 }
 
+// checkTimeZone accepts the zones types.LoadZone does; SHOW reports the
+// name as set.
 func checkTimeZone(v string) (string, error) {
-	switch strings.ToUpper(strings.TrimSpace(v)) {
-	case "UTC", "ETC/UTC", "GMT", "Z", "ZULU", "UCT", "0", "+00:00", "00:00", "+0", "-0":
-		return "UTC", nil
+	if _, err := types.LoadZone(v); err != nil {
+		return "", err
 	}
-	return "", pgerror.Unsupported("time zone " + v + " (only UTC)")
+	return strings.TrimSpace(v), nil
 }
 
 func checkExtraFloatDigits(v string) (string, error) {
@@ -110,6 +112,8 @@ func only(allowed ...string) func(string) (string, error) {
 type sessionVars struct {
 	vals    map[string]string // by lower-case name
 	changed []string          // reported names changed since the last drain
+	// loc is the TimeZone's location (nil: UTC).
+	loc *time.Location
 }
 
 func newSessionVars(serverVersion, user string) *sessionVars {
@@ -149,6 +153,9 @@ func (v *sessionVars) set(name, value string, reset bool) error {
 		v.changed = append(v.changed, name)
 	}
 	v.vals[name] = value
+	if name == "timezone" {
+		v.loc, _ = types.LoadZone(value)
+	}
 	return nil
 }
 

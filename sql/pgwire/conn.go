@@ -41,7 +41,10 @@ type conn struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	sess    sql.Session
+	sess sql.Session
+	// loc is the session's TimeZone (nil: UTC), followed from the
+	// ParameterStatus the session reports.
+	loc     *time.Location
 	stmts   map[string]*prepStmt
 	portals map[string]*portal
 	// ignoreTillSync is set by an error in extended-protocol mode: every

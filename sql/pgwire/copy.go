@@ -31,12 +31,12 @@ func copyDecode(t types.T, b []byte) (rowenc.Value, error) {
 	if b == nil {
 		b = []byte{}
 	}
-	return decodeParam(t, formatBinary, b)
+	return decodeParam(t, formatBinary, b, nil)
 }
 
 // copyAppend appends non-NULL v of type t in binary.
 func copyAppend(dst []byte, t types.T, v rowenc.Value) ([]byte, error) {
-	b, err := encodeValue(t, formatBinary, v)
+	b, err := encodeValue(t, formatBinary, v, nil)
 	if err != nil {
 		return dst, err
 	}

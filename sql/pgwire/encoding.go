@@ -3,6 +3,7 @@ package pgwire
 import (
 	"encoding/binary"
 	"math"
+	"time"
 	"unicode/utf8"
 
 	"github.com/meridiandb/meridian/sql/pgerror"
@@ -48,13 +49,15 @@ func checkFormat(t types.T, f int16) error {
 	return pgerror.New(pgerror.CodeProtocolViolation, "unsupported format code: %d", f)
 }
 
-// encodeValue renders v, a value of type t, in format f; NULL is nil.
-func encodeValue(t types.T, f int16, v rowenc.Value) ([]byte, error) {
+// encodeValue renders v, a value of type t, in format f; NULL is nil. The
+// text format of a timestamptz is in the session TimeZone loc (nil: UTC);
+// its binary format is UTC microseconds whatever the zone.
+func encodeValue(t types.T, f int16, v rowenc.Value, loc *time.Location) ([]byte, error) {
 	if v.IsNull() {
 		return nil, nil
 	}
 	if f == formatText {
-		return []byte(types.FormatText(t, v)), nil
+		return []byte(types.FormatTextIn(t, v, loc)), nil
 	}
 	switch t.OID {
 	case types.OIDInt2:
@@ -95,8 +98,9 @@ func encodeValue(t types.T, f int16, v rowenc.Value) ([]byte, error) {
 	return nil, pgerror.Unsupported("binary format for type " + t.Name())
 }
 
-// decodeParam reads a Bind parameter of type t in format f; nil is NULL.
-func decodeParam(t types.T, f int16, b []byte) (rowenc.Value, error) {
+// decodeParam reads a Bind parameter of type t in format f; nil is NULL. A
+// text timestamptz without an offset is in the session TimeZone loc.
+func decodeParam(t types.T, f int16, b []byte, loc *time.Location) (rowenc.Value, error) {
 	if b == nil {
 		return rowenc.Null(), nil
 	}
@@ -105,7 +109,7 @@ func decodeParam(t types.T, f int16, b []byte) (rowenc.Value, error) {
 		if !utf8.Valid(b) {
 			return rowenc.Value{}, pgerror.New(pgerror.CodeCharacterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\"")
 		}
-		return types.ParseText(t, string(b))
+		return types.ParseTextIn(t, string(b), loc)
 	case formatBinary:
 	default:
 		return rowenc.Value{}, pgerror.New(pgerror.CodeProtocolViolation, "unsupported format code: %d", f)

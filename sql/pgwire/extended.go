@@ -113,7 +113,7 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 	params := make([]rowenc.Value, len(ptypes))
 	for i, raw := range m.Parameters {
 		f := formatFor(m.ParameterFormatCodes, i)
-		v, err := decodeParam(ptypes[i], f, raw)
+		v, err := decodeParam(ptypes[i], f, raw, c.loc)
 		if err != nil {
 			if pe, ok := err.(*pgerror.Error); ok && pe.Code != pgerror.CodeProtocolViolation {
 				// Say which parameter, as PostgreSQL's context line does.

@@ -167,6 +167,7 @@ func (c *conn) startSession(code uint32, rest []byte) bool {
 	}
 	maps.Copy(reported, sess.Parameters())
 	for _, k := range slices.Sorted(maps.Keys(reported)) {
+		c.trackParameter(k, reported[k])
 		c.send(&pgproto3.ParameterStatus{Name: k, Value: reported[k]})
 	}
 	var key [4]byte

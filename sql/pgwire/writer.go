@@ -36,7 +36,7 @@ func (w *simpleWriter) Row(row []rowenc.Value) error {
 	}
 	vals := make([][]byte, len(row))
 	for i, v := range row {
-		b, err := encodeValue(w.types[i], 0, v)
+		b, err := encodeValue(w.types[i], 0, v, w.c.loc)
 		if err != nil {
 			return err
 		}
@@ -63,8 +63,17 @@ func (w *simpleWriter) Notice(severity, code, message string) error {
 }
 
 func (w *simpleWriter) ParameterStatus(name, value string) error {
+	w.c.trackParameter(name, value)
 	w.c.send(&pgproto3.ParameterStatus{Name: name, Value: value})
 	return w.c.writeErr
+}
+
+// trackParameter follows the session's TimeZone, as a client does, to
+// render timestamptz text in it.
+func (c *conn) trackParameter(name, value string) {
+	if name == "TimeZone" {
+		c.loc, _ = types.LoadZone(value)
+	}
 }
 
 func (c *conn) notice(severity, code, message string) error {
@@ -97,7 +106,7 @@ func (w *portalWriter) Row(row []rowenc.Value) error {
 	}
 	vals := make([][]byte, len(row))
 	for i, v := range row {
-		b, err := encodeValue(w.p.cols[i].Type, w.p.formats[i], v)
+		b, err := encodeValue(w.p.cols[i].Type, w.p.formats[i], v, w.c.loc)
 		if err != nil {
 			return err
 		}
@@ -133,6 +142,7 @@ func (w *portalWriter) Notice(severity, code, message string) error {
 }
 
 func (w *portalWriter) ParameterStatus(name, value string) error {
+	w.c.trackParameter(name, value)
 	w.c.send(&pgproto3.ParameterStatus{Name: name, Value: value})
 	return w.c.writeErr
 }

@@ -16,7 +16,11 @@ import (
 // Errors carry the SQLSTATE PostgreSQL uses: 22P02 for bad syntax, 22003 for
 // an integer out of range, 22001 for a string too long, 22007/22008 for a
 // bad timestamp, 22021 for invalid UTF-8.
-func ParseText(t T, s string) (rowenc.Value, error) {
+func ParseText(t T, s string) (rowenc.Value, error) { return ParseTextIn(t, s, nil) }
+
+// ParseTextIn is ParseText in the session time zone loc (nil: UTC), which
+// a TIMESTAMPTZ without an explicit offset is read in.
+func ParseTextIn(t T, s string, loc *time.Location) (rowenc.Value, error) {
 	switch t.OID {
 	case OIDBool:
 		return parseBool(s)
@@ -34,7 +38,7 @@ func ParseText(t T, s string) (rowenc.Value, error) {
 	case OIDTimestamp:
 		return parseTimestamp(s)
 	case OIDTimestamptz:
-		return parseTimestamptz(s)
+		return parseTimestamptz(s, loc)
 	case OIDDate:
 		return parseDate(s)
 	case OIDJSON, OIDJSONB:
@@ -240,7 +244,11 @@ func TimestampValue(t time.Time) (rowenc.Value, error) {
 
 // FormatText renders v, a value of t, in PostgreSQL's text format. NULL has
 // no text form; callers send it as a NULL field.
-func FormatText(t T, v rowenc.Value) string {
+func FormatText(t T, v rowenc.Value) string { return FormatTextIn(t, v, nil) }
+
+// FormatTextIn is FormatText in the session time zone loc (nil: UTC),
+// which a TIMESTAMPTZ prints in.
+func FormatTextIn(t T, v rowenc.Value, loc *time.Location) string {
 	switch v.Kind {
 	case rowenc.KindNull:
 		return ""
@@ -262,7 +270,7 @@ func FormatText(t T, v rowenc.Value) string {
 		case OIDDate:
 			return FormatDate(v.I)
 		case OIDTimestamptz:
-			return FormatTimestamptz(v.I)
+			return FormatTimestamptzIn(v.I, loc)
 		}
 		return FormatTimestamp(v.I)
 	case rowenc.KindDecimal:
