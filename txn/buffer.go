@@ -1,74 +1,73 @@
 package txn
 
 import (
-	"slices"
 	"strings"
+
+	"github.com/RaduBerinde/btreemap"
 
 	"github.com/meridiandb/meridian/kv"
 )
 
 // writeBuffer holds a transaction's buffered writes, one per key, in key
-// order for merging over scans. Appending keys in ascending order (bulk
-// loads) is O(1) per write; random order costs a slice move per new key,
-// fine until a transaction writes hundreds of thousands of keys (then an
-// ordered tree is the fix).
+// order for merging over scans. It is an ordered tree so that a bulk load
+// in any key order (COPY into a table keyed by random row ids, a primary
+// key rebuilt under a new order) costs O(log n) per write; a sorted slice
+// made such loads quadratic.
 type writeBuffer struct {
-	m map[string]*kv.Write
-	// keys are the keys of m, sorted. Invariant: len(keys) == len(m).
-	keys []string
+	tree *btreemap.BTreeMap[string, *kv.Write] // nil until the first write
 }
 
 func (b *writeBuffer) get(key []byte) (*kv.Write, bool) {
-	w, ok := b.m[string(key)]
+	if b.tree == nil {
+		return nil, false
+	}
+	_, w, ok := b.tree.Get(string(key))
 	return w, ok
 }
 
 // put buffers a write; the slices are copied (a nil value becomes empty).
 func (b *writeBuffer) put(key, value []byte, del bool) {
-	if b.m == nil {
-		b.m = make(map[string]*kv.Write)
-	}
-	if w, ok := b.m[string(key)]; ok {
+	if w, ok := b.get(key); ok {
 		w.Value, w.Delete = nil, del
 		if !del {
 			w.Value = clone(value)
 		}
 		return
 	}
+	if b.tree == nil {
+		b.tree = btreemap.New[string, *kv.Write](32, strings.Compare)
+	}
 	k := string(key)
 	w := &kv.Write{Key: []byte(k), Delete: del}
 	if !del {
 		w.Value = clone(value)
 	}
-	b.m[k] = w
-	if n := len(b.keys); n == 0 || b.keys[n-1] < k {
-		b.keys = append(b.keys, k)
-		return
-	}
-	i, _ := slices.BinarySearch(b.keys, k)
-	b.keys = slices.Insert(b.keys, i, k)
+	b.tree.ReplaceOrInsert(k, w)
 }
 
 // span returns the buffered writes with keys in [lo, hi), ascending. They
 // are the buffer's own: callers copy what they hand out.
 func (b *writeBuffer) span(lo, hi string) []*kv.Write {
-	i, _ := slices.BinarySearch(b.keys, lo)
-	j, _ := slices.BinarySearchFunc(b.keys, hi, strings.Compare)
-	if j <= i {
+	if b.tree == nil || hi <= lo {
 		return nil
 	}
-	out := make([]*kv.Write, 0, j-i)
-	for _, k := range b.keys[i:j] {
-		out = append(out, b.m[k])
-	}
+	var out []*kv.Write
+	b.tree.AscendFunc(btreemap.GE(lo), btreemap.LT(hi), func(_ string, w *kv.Write) bool {
+		out = append(out, w)
+		return true
+	})
 	return out
 }
 
 // list returns every buffered write, in key order.
 func (b *writeBuffer) list() []kv.Write {
-	out := make([]kv.Write, 0, len(b.keys))
-	for _, k := range b.keys {
-		out = append(out, *b.m[k])
+	if b.tree == nil {
+		return []kv.Write{}
 	}
+	out := make([]kv.Write, 0, b.tree.Len())
+	b.tree.AscendFunc(btreemap.Min[string](), btreemap.Max[string](), func(_ string, w *kv.Write) bool {
+		out = append(out, *w)
+		return true
+	})
 	return out
 }
