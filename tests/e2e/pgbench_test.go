@@ -17,12 +17,6 @@ func TestPgbench(t *testing.T) {
 	if err != nil {
 		t.Skip("pgbench is not installed (apt-get install postgresql-contrib); skipping")
 	}
-	if raceEnabled {
-		// pgbench -i loads and re-keys 100,000 rows, which takes minutes
-		// under the race detector; TestCopy and TestSequences cover the
-		// same code paths with it on.
-		t.Skip("pgbench load test skipped under -race (run without -race)")
-	}
 	n := startNode(t)
 	run := func(args ...string) string {
 		t.Helper()
