@@ -157,58 +157,9 @@ func (sp *scanPlan) describeIndex() string {
 // indexRows reads the rows an index scan finds.
 func (sp *scanPlan) indexRows(ec *execCtx) ([]scannedRow, error) {
 	t, ix, s := sp.table, sp.index, sp.ispan
-	cols := ix.Cols()
-	prefix := t.IndexPrefixOf(ix)
-	for j, e := range s.eq {
-		v, ok, err := sp.keyValue(ec, e, cols[j])
-		if err != nil || !ok {
-			return nil, err
-		}
-		prefix = rowenc.AppendKey(prefix, v, ix.Dir(j))
-	}
-	start, end := prefix, rowenc.PrefixEnd(prefix)
-	if s.lo != nil || s.hi != nil {
-		j := len(s.eq)
-		dir := ix.Dir(j)
-		// bound returns the key of prefix+v, or the end of its span.
-		bound := func(e expr, after bool) ([]byte, bool, error) {
-			v, ok, err := sp.keyValue(ec, e, cols[j])
-			if err != nil || !ok {
-				return nil, false, err
-			}
-			k := rowenc.AppendKey(append([]byte(nil), prefix...), v, dir)
-			if after {
-				k = rowenc.PrefixEnd(k)
-			}
-			return k, true, nil
-		}
-		desc := dir == rowenc.Descending
-		if s.lo != nil {
-			// col > v: ascending starts after v; descending ends before v.
-			k, ok, err := bound(s.lo, s.loInc == desc)
-			if err != nil || !ok {
-				return nil, err
-			}
-			if desc {
-				end = k
-			} else {
-				start = k
-			}
-		}
-		if s.hi != nil {
-			k, ok, err := bound(s.hi, s.hiInc != desc)
-			if err != nil || !ok {
-				return nil, err
-			}
-			if desc {
-				start = k
-			} else {
-				end = k
-			}
-		}
-		if string(start) >= string(end) {
-			return nil, nil
-		}
+	_, start, end, ok, err := sp.spanKeys(ec, s, t.IndexPrefixOf(ix), ix.Cols(), ix.Dir)
+	if err != nil || !ok {
+		return nil, err
 	}
 	kvs, err := ec.tx.Scan(ec.ctx, start, end, txn.ScanOptions{ForUpdate: sp.forUpdate})
 	if err != nil {

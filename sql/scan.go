@@ -143,6 +143,67 @@ func flip(op opcode.Op) opcode.Op {
 
 // keyValue evaluates a key constraint for column ci; ok is false when it is
 // NULL (nothing matches).
+// ascending is the direction of every primary key column.
+func ascending(int) rowenc.Direction { return rowenc.Ascending }
+
+// spanKeys turns s, a constraint on the key columns cols (each encoded in
+// dir(j)) under base, into the key of its equality prefix and the key span
+// [start, end) to read. ok is false when nothing can match: a bound is NULL,
+// or the bounds cross.
+func (sp *scanPlan) spanKeys(ec *execCtx, s span, base []byte, cols []int, dir func(j int) rowenc.Direction) (prefix, start, end []byte, ok bool, err error) {
+	prefix = base
+	for j, e := range s.eq {
+		v, ok, err := sp.keyValue(ec, e, cols[j])
+		if err != nil || !ok {
+			return nil, nil, nil, false, err
+		}
+		prefix = rowenc.AppendKey(prefix, v, dir(j))
+	}
+	start, end = prefix, rowenc.PrefixEnd(prefix)
+	if s.lo == nil && s.hi == nil {
+		return prefix, start, end, true, nil
+	}
+	j := len(s.eq)
+	d := dir(j)
+	// bound returns the key of prefix+v, or the end of its span.
+	bound := func(e expr, after bool) ([]byte, bool, error) {
+		v, ok, err := sp.keyValue(ec, e, cols[j])
+		if err != nil || !ok {
+			return nil, false, err
+		}
+		k := rowenc.AppendKey(append([]byte(nil), prefix...), v, d)
+		if after {
+			k = rowenc.PrefixEnd(k)
+		}
+		return k, true, nil
+	}
+	desc := d == rowenc.Descending
+	if s.lo != nil {
+		// col > v: ascending starts after v; descending ends before v.
+		k, ok, err := bound(s.lo, s.loInc == desc)
+		if err != nil || !ok {
+			return nil, nil, nil, false, err
+		}
+		if desc {
+			end = k
+		} else {
+			start = k
+		}
+	}
+	if s.hi != nil {
+		k, ok, err := bound(s.hi, s.hiInc != desc)
+		if err != nil || !ok {
+			return nil, nil, nil, false, err
+		}
+		if desc {
+			start = k
+		} else {
+			end = k
+		}
+	}
+	return prefix, start, end, string(start) < string(end), nil
+}
+
 func (sp *scanPlan) keyValue(ec *execCtx, e expr, ci int) (rowenc.Value, bool, error) {
 	v, err := e.eval(ec, sp.outer)
 	if err != nil || v.IsNull() {
@@ -165,13 +226,9 @@ func (sp *scanPlan) rows(ec *execCtx) ([]scannedRow, error) {
 	if sp.index != nil {
 		return sp.indexRows(ec)
 	}
-	prefix := t.IndexPrefix()
-	for i, e := range sp.eq {
-		v, ok, err := sp.keyValue(ec, e, t.PrimaryKey[i])
-		if err != nil || !ok {
-			return nil, err
-		}
-		prefix = rowenc.AppendKey(prefix, v, rowenc.Ascending)
+	prefix, start, end, ok, err := sp.spanKeys(ec, sp.span, t.IndexPrefix(), t.PrimaryKey, ascending)
+	if err != nil || !ok {
+		return nil, err
 	}
 	if len(sp.eq) == len(t.PrimaryKey) {
 		get := ec.tx.Get
@@ -187,33 +244,6 @@ func (sp *scanPlan) rows(ec *execCtx) ([]scannedRow, error) {
 			return nil, err
 		}
 		return []scannedRow{{key: prefix, row: row}}, nil
-	}
-	start, end := prefix, rowenc.PrefixEnd(prefix)
-	if sp.lo != nil || sp.hi != nil {
-		ci := t.PrimaryKey[len(sp.eq)]
-		if sp.lo != nil {
-			v, ok, err := sp.keyValue(ec, sp.lo, ci)
-			if err != nil || !ok {
-				return nil, err
-			}
-			start = rowenc.AppendKey(append([]byte(nil), prefix...), v, rowenc.Ascending)
-			if !sp.loInc {
-				start = rowenc.PrefixEnd(start)
-			}
-		}
-		if sp.hi != nil {
-			v, ok, err := sp.keyValue(ec, sp.hi, ci)
-			if err != nil || !ok {
-				return nil, err
-			}
-			end = rowenc.AppendKey(append([]byte(nil), prefix...), v, rowenc.Ascending)
-			if sp.hiInc {
-				end = rowenc.PrefixEnd(end)
-			}
-		}
-		if string(start) >= string(end) {
-			return nil, nil
-		}
 	}
 	kvs, err := ec.tx.Scan(ec.ctx, start, end, txn.ScanOptions{ForUpdate: sp.forUpdate})
 	if err != nil {
