@@ -97,7 +97,7 @@ var builtins = map[string]*builtin{
 		if !a[0].IsNull() && !a[1].IsNull() && compareValues(a[0], a[1]) == 0 {
 			return rowenc.Null(), nil
 		}
-		return castValue(a[0], kindType(a[0]), t, false, nil)
+		return castValue(a[0], types.OfKind(a[0].Kind), t, false, nil)
 	}},
 	"greatest": {min: 1, max: 100, result: commonType, fn: func(t types.T, a []rowenc.Value) (rowenc.Value, error) {
 		return pick(t, a, 1)
@@ -207,23 +207,6 @@ var builtins = map[string]*builtin{
 
 func init() { builtins["ceiling"] = builtins["ceil"] }
 
-// kindType is a type for a value's kind, for castValue's source type.
-func kindType(v rowenc.Value) types.T {
-	switch v.Kind {
-	case rowenc.KindInt:
-		return types.Int8
-	case rowenc.KindFloat:
-		return types.Float8
-	case rowenc.KindBool:
-		return types.Bool
-	case rowenc.KindBytes:
-		return types.Bytea
-	case rowenc.KindTimestamp:
-		return types.Timestamp
-	}
-	return types.Text
-}
-
 func pick(t types.T, a []rowenc.Value, dir int) (rowenc.Value, error) {
 	var best rowenc.Value
 	for _, v := range a {
@@ -231,7 +214,7 @@ func pick(t types.T, a []rowenc.Value, dir int) (rowenc.Value, error) {
 			best = v
 		}
 	}
-	return castValue(best, kindType(best), t, false, nil)
+	return castValue(best, types.OfKind(best.Kind), t, false, nil)
 }
 
 func substr(t types.T, a []rowenc.Value) (rowenc.Value, error) {

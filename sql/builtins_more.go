@@ -25,7 +25,7 @@ func init() {
 				var sb strings.Builder
 				for _, v := range a {
 					if !v.IsNull() {
-						sb.WriteString(types.FormatText(kindType(v), v))
+						sb.WriteString(types.FormatText(types.OfKind(v.Kind), v))
 					}
 				}
 				return rowenc.String(sb.String()), nil

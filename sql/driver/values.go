@@ -70,23 +70,6 @@ func basicValue1(a any) (rowenc.Value, error) {
 	return rowenc.Value{}, errNotBasic
 }
 
-// kindType is the SQL type a value of kind k naturally has.
-func kindType(k rowenc.Kind) types.T {
-	switch k {
-	case rowenc.KindBool:
-		return types.Bool
-	case rowenc.KindInt:
-		return types.Int8
-	case rowenc.KindFloat:
-		return types.Float8
-	case rowenc.KindBytes:
-		return types.Bytea
-	case rowenc.KindTimestamp:
-		return types.Timestamp
-	}
-	return types.Text
-}
-
 // coerce converts v to a value of the parameter type t: directly when the
 // kinds agree (with t's range and length checks), else through t's text
 // input, as a PostgreSQL text-format parameter would be read.
@@ -109,7 +92,7 @@ func coerce(t types.T, v rowenc.Value) (rowenc.Value, error) {
 	if v.Kind == rowenc.KindString {
 		return types.ParseText(t, v.S)
 	}
-	return types.ParseText(t, types.FormatText(kindType(v.Kind), v))
+	return types.ParseText(t, types.FormatText(types.OfKind(v.Kind), v))
 }
 
 // fromValue converts a result value to what database/sql scans from.

@@ -85,6 +85,25 @@ func FromOID(oid uint32) (T, bool) {
 	return T{}, false
 }
 
+// OfKind is the widest type a bare value of kind k reads as (BIGINT,
+// DOUBLE PRECISION, ...; TEXT for strings and anything else), for
+// converting a value whose column type is not at hand.
+func OfKind(k rowenc.Kind) T {
+	switch k {
+	case rowenc.KindBool:
+		return Bool
+	case rowenc.KindInt:
+		return Int8
+	case rowenc.KindFloat:
+		return Float8
+	case rowenc.KindBytes:
+		return Bytea
+	case rowenc.KindTimestamp:
+		return Timestamp
+	}
+	return Text
+}
+
 // Kind is the rowenc kind that holds values of t.
 func (t T) Kind() rowenc.Kind {
 	switch t.OID {
