@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/meridiandb/meridian/sql/catalog"
 	"github.com/meridiandb/meridian/sql/front"
@@ -43,7 +44,9 @@ func isStreamed(n ast.StmtNode) bool {
 // its own, without retries.
 func (s *session) execUnbuffered(ctx context.Context, st *front.Parsed, ptypes []types.T, params []rowenc.Value, w ResultWriter) error {
 	cs := st.AST.(*front.CopyStmt)
-	tx, err := s.srv.cfg.DB.Begin(ctx, txn.Options{ReadOnly: !cs.From})
+	// COPY (SELECT nextval(...)) TO writes, as nextval does anywhere.
+	readOnly := !cs.From && (cs.Query == nil || !writesSequence(cs.Query))
+	tx, err := s.srv.cfg.DB.Begin(ctx, txn.Options{ReadOnly: readOnly})
 	if err != nil {
 		return s.flatten(err)
 	}
@@ -59,7 +62,9 @@ func (s *session) execUnbuffered(ctx context.Context, st *front.Parsed, ptypes [
 }
 
 type copyPlan struct {
-	st      *front.CopyStmt
+	st *front.CopyStmt
+	// query is the plan of COPY (query) TO; table is nil then.
+	query   plan
 	table   *catalog.Table
 	targets []int  // table columns, in data order
 	fill    []expr // per table column not in targets: its DEFAULT (nil for the hidden rowid)
@@ -69,6 +74,19 @@ type copyPlan struct {
 func (cp *copyPlan) columns() []Column { return nil }
 
 func (p *planner) planCopy(n *front.CopyStmt) (plan, error) {
+	if n.Query != nil {
+		switch n.Query.AST.(type) {
+		case *ast.SelectStmt, *ast.SetOprStmt:
+		default:
+			return nil, pgerror.Unsupported("COPY of this query")
+		}
+		sub := &planner{ctx: p.ctx, s: p.s, tx: p.tx, st: n.Query, ptypes: []types.T{}}
+		q, err := sub.planStmt(n.Query.AST)
+		if err != nil {
+			return nil, err
+		}
+		return &copyPlan{st: n, query: q}, nil
+	}
 	tn := &ast.TableName{Name: ast.NewCIStr(n.Table)}
 	t, err := p.resolveTable(tn)
 	if err != nil {
@@ -130,13 +148,63 @@ func (cp *copyPlan) exec(ec *execCtx, w ResultWriter) error {
 		if cp.st.From {
 			return cp.copyInBinary(ec, bc, w)
 		}
+		if cp.query != nil {
+			return cp.copyQuery(ec, bc, w)
+		}
 		return cp.copyOut(ec, bc, w)
 	}
 	if cp.st.From {
 		return cp.copyIn(ec, c, w)
 	}
+	if cp.query != nil {
+		return cp.copyQuery(ec, c, w)
+	}
 	return cp.copyOut(ec, c, w)
 }
+
+// copyQuery runs COPY (query) TO: the query's rows go to the client as
+// they come, through queryCopyWriter.
+func (cp *copyPlan) copyQuery(ec *execCtx, c Copier, w ResultWriter) error {
+	qw := &queryCopyWriter{ResultWriter: w, enc: &copyEncoder{st: cp.st, c: c, loc: ec.s.vars.loc}}
+	if err := cp.query.exec(ec, qw); err != nil {
+		return err
+	}
+	if !qw.started {
+		// A query plan always describes its columns first; this would be a
+		// plan that returned none.
+		return pgerror.New(pgerror.CodeInternalError, "COPY query produced no row description")
+	}
+	if err := qw.enc.finish(); err != nil {
+		return err
+	}
+	return w.Complete("COPY " + strconv.Itoa(qw.enc.n))
+}
+
+// queryCopyWriter turns a query's result into COPY data: Columns starts
+// the copy, each Row is encoded, the query's own Complete is dropped (COPY
+// reports its own tag); notices pass through.
+type queryCopyWriter struct {
+	ResultWriter
+	enc     *copyEncoder
+	started bool
+}
+
+func (q *queryCopyWriter) Columns(cols []Column) error {
+	if q.started {
+		return nil
+	}
+	q.started = true
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Name
+		q.enc.types = append(q.enc.types, c.Type)
+	}
+	return q.enc.start(names)
+}
+
+func (q *queryCopyWriter) Row(row []rowenc.Value) error { return q.enc.row(row) }
+func (q *queryCopyWriter) Complete(string) error        { return nil }
+func (q *queryCopyWriter) EmptyQuery() error            { return nil }
 
 // store fills row's defaults and inserts it; line is for the error context.
 func (cp *copyPlan) store(ec *execCtx, row []rowenc.Value, line int) error {
@@ -231,35 +299,19 @@ func (cp *copyPlan) withContext(err error, line int, col string) error {
 // copyOut writes the table's rows in pages.
 func (cp *copyPlan) copyOut(ec *execCtx, c Copier, w ResultWriter) error {
 	t := cp.table
-	bc, _ := c.(BinaryCopier)
-	var buf []byte
-	if cp.st.Binary {
-		if err := bc.CopyOutBinary(len(cp.targets)); err != nil {
-			return err
-		}
-		// The header goes out with the first tuple.
-		buf = append(buf, pgcopySignature...)
-		buf = append(buf, 0, 0, 0, 0, 0, 0, 0, 0) // flags, extension length
-	} else if err := c.CopyOut(cp.st.CSV, len(cp.targets)); err != nil {
+	enc := &copyEncoder{st: cp.st, c: c, loc: ec.s.vars.loc}
+	names := make([]string, len(cp.targets))
+	for j, i := range cp.targets {
+		names[j] = t.Columns[i].Name
+		enc.types = append(enc.types, t.Columns[i].Type)
+	}
+	if err := enc.start(names); err != nil {
 		return err
 	}
 	start := t.IndexPrefix()
 	end := rowenc.PrefixEnd(start)
 	row := make([]rowenc.Value, len(t.Columns))
-	n := 0
-	if cp.st.CSV && cp.st.Header {
-		buf = buf[:0]
-		for j, i := range cp.targets {
-			if j > 0 {
-				buf = append(buf, cp.st.Delim)
-			}
-			buf = cp.appendCSV(buf, t.Columns[i].Name)
-		}
-		buf = append(buf, '\n')
-		if err := c.CopyData(buf); err != nil {
-			return err
-		}
-	}
+	out := make([]rowenc.Value, len(cp.targets))
 	for {
 		kvs, err := ec.tx.Scan(ec.ctx, start, end, txn.ScanOptions{MaxKeys: copyPage})
 		if err != nil {
@@ -269,52 +321,115 @@ func (cp *copyPlan) copyOut(ec *execCtx, c Copier, w ResultWriter) error {
 			if err := t.Decode(kv.Key, kv.Value, row); err != nil {
 				return err
 			}
-			if cp.st.Binary {
-				if buf, err = cp.appendBinaryRow(buf, bc, row); err != nil {
-					return err
-				}
-				if err := c.CopyData(buf); err != nil {
-					return err
-				}
-				buf = buf[:0]
-				n++
-				continue
-			}
-			buf = buf[:0]
 			for j, i := range cp.targets {
-				if j > 0 {
-					buf = append(buf, cp.st.Delim)
-				}
-				v := row[i]
-				if v.IsNull() {
-					buf = append(buf, cp.st.Null...)
-					continue
-				}
-				s := types.FormatTextIn(t.Columns[i].Type, v, ec.s.vars.loc)
-				if cp.st.CSV {
-					buf = cp.appendCSV(buf, s)
-				} else {
-					buf = appendCopyText(buf, s, cp.st.Delim)
-				}
+				out[j] = row[i]
 			}
-			buf = append(buf, '\n')
-			if err := c.CopyData(buf); err != nil {
+			if err := enc.row(out); err != nil {
 				return err
 			}
-			n++
 		}
 		if len(kvs) < copyPage {
 			break
 		}
 		start = append(append([]byte(nil), kvs[len(kvs)-1].Key...), 0)
 	}
-	if cp.st.Binary {
-		buf = append(buf, 0xff, 0xff) // the trailer (after the header when there were no rows)
-		if err := c.CopyData(buf); err != nil {
+	if err := enc.finish(); err != nil {
+		return err
+	}
+	return w.Complete("COPY " + strconv.Itoa(enc.n))
+}
+
+// copyEncoder writes COPY TO data: rows of the given column types in the
+// statement's format, one CopyData message per row.
+type copyEncoder struct {
+	st    *front.CopyStmt
+	c     Copier
+	types []types.T
+	loc   *time.Location
+	buf   []byte
+	n     int // rows written
+}
+
+// start announces the data (CopyOutResponse) and writes the header: the
+// column names with HEADER; the PGCOPY signature for binary, held
+// back to go out with the first tuple.
+func (e *copyEncoder) start(names []string) error {
+	if e.st.Binary {
+		bc, ok := e.c.(BinaryCopier)
+		if !ok {
+			return pgerror.Unsupported("COPY BINARY over this connection")
+		}
+		if err := bc.CopyOutBinary(len(names)); err != nil {
 			return err
 		}
+		e.buf = append(e.buf, pgcopySignature...)
+		e.buf = append(e.buf, 0, 0, 0, 0, 0, 0, 0, 0) // flags, extension length
+		return nil
 	}
-	return w.Complete("COPY " + strconv.Itoa(n))
+	if err := e.c.CopyOut(e.st.CSV, len(names)); err != nil {
+		return err
+	}
+	if !e.st.Header {
+		return nil
+	}
+	// PostgreSQL 15 allows HEADER in the text format too.
+	for j, name := range names {
+		if j > 0 {
+			e.buf = append(e.buf, e.st.Delim)
+		}
+		if e.st.CSV {
+			e.buf = appendCSV(e.buf, e.st, name)
+		} else {
+			e.buf = appendCopyText(e.buf, name, e.st.Delim)
+		}
+	}
+	e.buf = append(e.buf, '\n')
+	return e.flush()
+}
+
+func (e *copyEncoder) flush() error {
+	err := e.c.CopyData(e.buf)
+	e.buf = e.buf[:0]
+	return err
+}
+
+// row writes one row.
+func (e *copyEncoder) row(vals []rowenc.Value) error {
+	if e.st.Binary {
+		var err error
+		if e.buf, err = appendBinaryRow(e.buf, e.c.(BinaryCopier), e.types, vals); err != nil {
+			return err
+		}
+	} else {
+		for j, v := range vals {
+			if j > 0 {
+				e.buf = append(e.buf, e.st.Delim)
+			}
+			if v.IsNull() {
+				e.buf = append(e.buf, e.st.Null...)
+				continue
+			}
+			s := types.FormatTextIn(e.types[j], v, e.loc)
+			if e.st.CSV {
+				e.buf = appendCSV(e.buf, e.st, s)
+			} else {
+				e.buf = appendCopyText(e.buf, s, e.st.Delim)
+			}
+		}
+		e.buf = append(e.buf, '\n')
+	}
+	e.n++
+	return e.flush()
+}
+
+// finish writes the binary trailer (after the header when there were no
+// rows).
+func (e *copyEncoder) finish() error {
+	if !e.st.Binary {
+		return nil
+	}
+	e.buf = append(e.buf, 0xff, 0xff)
+	return e.flush()
 }
 
 // appendCopyText escapes s for COPY's text format.
@@ -348,8 +463,7 @@ func appendCopyText(dst []byte, s string, delim byte) []byte {
 
 // appendCSV quotes s when it needs it: it holds the delimiter, the quote,
 // a line break, equals the NULL string, or is empty and NULL is empty.
-func (cp *copyPlan) appendCSV(dst []byte, s string) []byte {
-	st := cp.st
+func appendCSV(dst []byte, st *front.CopyStmt, s string) []byte {
 	need := s == st.Null || s == `\.`
 	for i := 0; i < len(s) && !need; i++ {
 		ch := s[i]

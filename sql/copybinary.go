@@ -8,6 +8,7 @@ import (
 
 	"github.com/meridiandb/meridian/sql/pgerror"
 	"github.com/meridiandb/meridian/sql/rowenc"
+	"github.com/meridiandb/meridian/sql/types"
 )
 
 // COPY's binary format (FORMAT binary), PostgreSQL's PGCOPY file layout:
@@ -210,11 +211,10 @@ func (cp *copyPlan) copyInBinary(ec *execCtx, c BinaryCopier, w ResultWriter) er
 	return w.Complete("COPY " + strconv.Itoa(n))
 }
 
-// appendBinaryRow appends one tuple of row's target columns.
-func (cp *copyPlan) appendBinaryRow(dst []byte, c BinaryCopier, row []rowenc.Value) ([]byte, error) {
-	dst = binary.BigEndian.AppendUint16(dst, uint16(len(cp.targets)))
-	for _, i := range cp.targets {
-		v := row[i]
+// appendBinaryRow appends one tuple of vals, of types ts.
+func appendBinaryRow(dst []byte, c BinaryCopier, ts []types.T, vals []rowenc.Value) ([]byte, error) {
+	dst = binary.BigEndian.AppendUint16(dst, uint16(len(vals)))
+	for j, v := range vals {
 		if v.IsNull() {
 			dst = binary.BigEndian.AppendUint32(dst, 0xffffffff)
 			continue
@@ -222,7 +222,7 @@ func (cp *copyPlan) appendBinaryRow(dst []byte, c BinaryCopier, row []rowenc.Val
 		at := len(dst)
 		dst = append(dst, 0, 0, 0, 0)
 		var err error
-		if dst, err = c.AppendBinary(dst, cp.table.Columns[i].Type, v); err != nil {
+		if dst, err = c.AppendBinary(dst, ts[j], v); err != nil {
 			return dst, err
 		}
 		binary.BigEndian.PutUint32(dst[at:], uint32(len(dst)-at-4))

@@ -86,53 +86,69 @@ func (p *Parser) Parse(sql string) (_ []Parsed, err error) {
 	out := make([]Parsed, 0, len(stmts))
 	for _, st := range stmts {
 		if st.Special != nil {
+			if cs, ok := st.Special.(*CopyStmt); ok && cs.query != nil {
+				q, err := p.parseOne(*cs.query, sql)
+				if err != nil {
+					return nil, err
+				}
+				cs.Query, cs.query = &q, nil
+			}
 			out = append(out, Parsed{AST: st.Special})
 			continue
 		}
-		nodes, _, err := p.p.Parse(st.SQL, "", "")
+		parsed, err := p.parseOne(st, sql)
 		if err != nil {
-			return nil, syntaxAt(err, st, sql)
+			return nil, err
 		}
-		if len(nodes) != 1 {
-			return nil, pgerror.New(pgerror.CodeSyntaxError, "syntax error: expected one statement")
-		}
-		markers := collectMarkers(nodes[0])
-		parsed := Parsed{AST: nodes[0], Params: st.Params, NumParams: st.NumParams, Translated: st.SQL, Serials: st.Serials, Notices: st.Notices}
-		if cc := st.OnConflict; cc != nil {
-			oc := &OnConflict{Target: cc.Target, Constraint: cc.Constraint, DoNothing: cc.DoNothing}
-			if !cc.DoNothing {
-				unodes, _, err := p.p.Parse(cc.Update, "", "")
-				if err != nil {
-					return nil, syntaxAt(err, Statement{SQL: cc.Update, spans: cc.spans}, sql)
-				}
-				upd, ok := unodes[0].(*ast.UpdateStmt)
-				if len(unodes) != 1 || !ok || upd.Order != nil || upd.Limit != nil {
-					return nil, pgerror.New(pgerror.CodeSyntaxError, "syntax error in ON CONFLICT DO UPDATE")
-				}
-				oc.Set, oc.Where = upd.List, upd.Where
-				markers = append(markers, collectMarkers(upd)...)
-			}
-			parsed.OnConflict = oc
-		}
-		if st.Returning != "" {
-			rnodes, _, err := p.p.Parse(st.Returning, "", "")
-			if err != nil {
-				return nil, syntaxAt(err, Statement{SQL: st.Returning, spans: st.retSpans}, sql)
-			}
-			sel, ok := rnodes[0].(*ast.SelectStmt)
-			if len(rnodes) != 1 || !ok || sel.From != nil || sel.Where != nil || sel.OrderBy != nil || sel.Limit != nil {
-				return nil, pgerror.New(pgerror.CodeSyntaxError, "syntax error in RETURNING")
-			}
-			parsed.Returning = sel.Fields.Fields
-			markers = append(markers, collectMarkers(sel)...)
-		}
-		if len(markers) != len(st.Params) {
-			return nil, pgerror.New(pgerror.CodeSyntaxError, "syntax error: parameter markers in an unsupported position")
-		}
-		parsed.Markers = markers
 		out = append(out, parsed)
 	}
 	return out, nil
+}
+
+// parseOne parses one translated statement; src is the client's text.
+func (p *Parser) parseOne(st Statement, src string) (Parsed, error) {
+	nodes, _, err := p.p.Parse(st.SQL, "", "")
+	if err != nil {
+		return Parsed{}, syntaxAt(err, st, src)
+	}
+	if len(nodes) != 1 {
+		return Parsed{}, pgerror.New(pgerror.CodeSyntaxError, "syntax error: expected one statement")
+	}
+	markers := collectMarkers(nodes[0])
+	parsed := Parsed{AST: nodes[0], Params: st.Params, NumParams: st.NumParams, Translated: st.SQL, Serials: st.Serials, Notices: st.Notices}
+	if cc := st.OnConflict; cc != nil {
+		oc := &OnConflict{Target: cc.Target, Constraint: cc.Constraint, DoNothing: cc.DoNothing}
+		if !cc.DoNothing {
+			unodes, _, err := p.p.Parse(cc.Update, "", "")
+			if err != nil {
+				return Parsed{}, syntaxAt(err, Statement{SQL: cc.Update, spans: cc.spans}, src)
+			}
+			upd, ok := unodes[0].(*ast.UpdateStmt)
+			if len(unodes) != 1 || !ok || upd.Order != nil || upd.Limit != nil {
+				return Parsed{}, pgerror.New(pgerror.CodeSyntaxError, "syntax error in ON CONFLICT DO UPDATE")
+			}
+			oc.Set, oc.Where = upd.List, upd.Where
+			markers = append(markers, collectMarkers(upd)...)
+		}
+		parsed.OnConflict = oc
+	}
+	if st.Returning != "" {
+		rnodes, _, err := p.p.Parse(st.Returning, "", "")
+		if err != nil {
+			return Parsed{}, syntaxAt(err, Statement{SQL: st.Returning, spans: st.retSpans}, src)
+		}
+		sel, ok := rnodes[0].(*ast.SelectStmt)
+		if len(rnodes) != 1 || !ok || sel.From != nil || sel.Where != nil || sel.OrderBy != nil || sel.Limit != nil {
+			return Parsed{}, pgerror.New(pgerror.CodeSyntaxError, "syntax error in RETURNING")
+		}
+		parsed.Returning = sel.Fields.Fields
+		markers = append(markers, collectMarkers(sel)...)
+	}
+	if len(markers) != len(st.Params) {
+		return Parsed{}, pgerror.New(pgerror.CodeSyntaxError, "syntax error: parameter markers in an unsupported position")
+	}
+	parsed.Markers = markers
+	return parsed, nil
 }
 
 func syntaxFromTiDB(err error) error {

@@ -16,19 +16,24 @@ type Special interface {
 	SpecialName() string
 }
 
-// CopyStmt is COPY table [(cols)] FROM STDIN | TO STDOUT [options].
+// CopyStmt is COPY table [(cols)] FROM STDIN | TO STDOUT [options], or
+// COPY (query) TO STDOUT [options].
 type CopyStmt struct {
 	ast.DoStmt
 	Table   string
 	Columns []string // empty: every visible column
-	From    bool     // FROM STDIN; false is TO STDOUT
-	CSV     bool
-	Binary  bool // FORMAT binary (the PGCOPY format)
-	Delim   byte
-	Null    string
-	Header  bool
-	Quote   byte
-	Escape  byte
+	// Query is the parsed query of COPY (query) TO STDOUT (Table is empty
+	// then); the Parser fills it from query, the translated text.
+	Query  *Parsed
+	query  *Statement
+	From   bool // FROM STDIN; false is TO STDOUT
+	CSV    bool
+	Binary bool // FORMAT binary (the PGCOPY format)
+	Delim  byte
+	Null   string
+	Header bool
+	Quote  byte
+	Escape byte
 }
 
 // SpecialName implements Special.
@@ -223,14 +228,23 @@ func parseCopy(toks []token) (*CopyStmt, error) {
 	s := &CopyStmt{Delim: '\t', Null: `\N`, Quote: '"'}
 	i := 1
 	if i < len(toks) && toks[i].kind == tokOp && toks[i].text == "(" {
-		return nil, pgerror.Unsupported("COPY (query) TO")
+		q, j, err := copyQuery(toks, i)
+		if err != nil {
+			return nil, err
+		}
+		s.query, i = q, j
+		if i+1 < len(toks) && toks[i].is("from") {
+			// PostgreSQL's grammar has no COPY (query) FROM either.
+			return nil, unexpected(toks, i)
+		}
+	} else {
+		name, j, err := tableName(toks, i)
+		if err != nil {
+			return nil, err
+		}
+		s.Table, i = name, j
 	}
-	name, i, err := tableName(toks, i)
-	if err != nil {
-		return nil, err
-	}
-	s.Table = name
-	if i < len(toks) && toks[i].kind == tokOp && toks[i].text == "(" {
+	if s.query == nil && i < len(toks) && toks[i].kind == tokOp && toks[i].text == "(" {
 		i++
 		for {
 			if i >= len(toks) || toks[i].kind != tokIdent && toks[i].kind != tokQIdent {
@@ -417,15 +431,64 @@ func parseCopy(toks []token) (*CopyStmt, error) {
 		if s.Escape == 0 {
 			s.Escape = s.Quote
 		}
-	} else {
-		if s.Header {
-			return nil, pgerror.New(pgerror.CodeFeatureNotSupported, "cannot specify HEADER in TEXT mode")
-		}
 	}
 	if s.Delim == '\n' || s.Delim == '\r' || (!s.CSV && s.Delim == '\\') {
 		return nil, pgerror.New(pgerror.CodeInvalidParameterValue, "COPY delimiter cannot be newline, carriage return or backslash")
 	}
 	return s, nil
+}
+
+// copyQuery translates the parenthesised query of COPY (query) TO at
+// toks[i]; it returns the index after the closing parenthesis.
+func copyQuery(toks []token, i int) (*Statement, int, error) {
+	depth, end := 0, -1
+	for j := i; j < len(toks) && end < 0; j++ {
+		if toks[j].kind != tokOp {
+			continue
+		}
+		switch toks[j].text {
+		case "(":
+			depth++
+		case ")":
+			depth--
+			if depth == 0 {
+				end = j
+			}
+		}
+	}
+	if end < 0 {
+		return nil, i, syntaxErr(lastPos(toks), "syntax error at end of input")
+	}
+	inner := toks[i+1 : end]
+	if len(inner) == 0 {
+		return nil, i, unexpected(toks, end)
+	}
+	first := inner[0]
+	switch {
+	case first.is("select") || first.is("with") || first.is("values") || first.is("table") || first.kind == tokOp && first.text == "(":
+	case first.is("insert") || first.is("update") || first.is("delete"):
+		return nil, i, pgerror.Unsupported("COPY (" + strings.ToUpper(first.text) + " ... RETURNING) TO")
+	default:
+		return nil, i, unexpected(toks, i+1)
+	}
+	st, err := translateStmt(inner)
+	if err != nil {
+		return nil, i, err
+	}
+	if st.Special != nil {
+		return nil, i, pgerror.Unsupported("COPY of this query")
+	}
+	if st.NumParams > 0 {
+		// As PostgreSQL: COPY takes no parameters, even in the extended protocol.
+		for _, tok := range inner {
+			if tok.kind == tokParam {
+				e := pgerror.New(pgerror.CodeUndefinedParameter, "there is no parameter $%d", tok.num)
+				e.Position = int32(tok.pos + 1)
+				return nil, i, e
+			}
+		}
+	}
+	return &st, end + 1, nil
 }
 
 func hasOpt(toks []token, name string) bool {
