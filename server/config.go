@@ -28,7 +28,7 @@ type Config struct {
 	// bound and held but nothing is served on it yet: the cluster issues
 	// bring gRPC.
 	RPCAddr string
-	// HTTPAddr serves /health (default DefaultHTTPAddr).
+	// HTTPAddr serves /health and /debug/pprof/ (default DefaultHTTPAddr).
 	HTTPAddr string
 	// Logger receives the node's logs; nil means slog.Default().
 	Logger *slog.Logger
