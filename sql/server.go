@@ -13,7 +13,8 @@ import (
 
 // Config configures a Server.
 type Config struct {
-	// DB is the transactional store. Required.
+	// DB is the transactional store. Required. The Server must be the
+	// only writer of the catalog through it (see catcache.go).
 	DB txn.DB
 	// Logger receives the server's logs; nil means slog.Default().
 	Logger *slog.Logger
@@ -67,6 +68,7 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg}
+	s.cfg.DB = &catalogDB{db: cfg.DB, cache: &catalogCache{}}
 	err := s.runTxn(ctx, txn.Options{}, func(tx txn.Txn) error {
 		return catalog.Bootstrap(ctx, tx)
 	})

@@ -1,0 +1,244 @@
+package sql
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+
+	"github.com/meridiandb/meridian/clock"
+	"github.com/meridiandb/meridian/sql/catalog"
+	"github.com/meridiandb/meridian/txn"
+)
+
+// The catalog cache lets read-only transactions skip the storage reads of
+// the catalog's system keys (namespace entries and descriptors: four point
+// reads for a one-table query, most of a point SELECT's cost) without
+// seeing a catalog other than their snapshot's.
+//
+// # Protocol
+//
+// Every transaction the Server begins goes through catalogDB. A read-write
+// transaction that writes a system key announces it (start, before the
+// write is sent) and announces its end once Commit or Rollback returned
+// (finish). Both bump a generation; start/finish pairs are counted as
+// writers in flight. Both live in one atomic word, the state.
+//
+// A read-only transaction loads the state before it begins (s1). When
+// s1 has no writer in flight, what it reads of a system key at its read
+// timestamp ts0 is stored as an entry tagged (s1, ts0). A read-only
+// transaction with read timestamp ts uses the entry when the state it
+// loads at the read equals s1 and ts0 <= ts.
+//
+// Why that is the value at ts: equal states mean no start or finish
+// happened between the filler's load and the reader's, and s1 had no
+// writer in flight. So each catalog writer D either finished before the
+// filler's load, or started after the reader's. In the first case D's
+// commit timestamp was taken before D finished, hence before ts0 was
+// taken (after the load), so ts0's snapshot shows D, and so does ts >= ts0.
+// In the second case D's commit timestamp is taken after its start, hence
+// after the reader's load, hence after ts was taken (at Begin, before any
+// read): neither the entry nor the snapshot at ts shows D. So no commit
+// touching the catalog lies in (ts0, ts].
+//
+// Read-write transactions never use the cache: their reads take shared
+// locks, which is what orders DDL against DML, and the cache would skip
+// them.
+//
+// HAZARD: this needs every catalog write to go through this Server's
+// DB (true of a node: one Server serves all of its sessions) and commit
+// timestamps from the clock the read timestamps come from (one process).
+// A second Server over the same store, or SQL served by several nodes,
+// would read stale descriptors; that calls for descriptor leases instead.
+
+// Fields of catalogCache.state.
+const (
+	stateWritersBits = 20
+	stateWritersMask = 1<<stateWritersBits - 1
+	stateGenUnit     = 1 << stateWritersBits
+)
+
+// catalogCache holds system keys as read-only transactions read them.
+type catalogCache struct {
+	// state is gen<<stateWritersBits | writers in flight.
+	state atomic.Uint64
+
+	mu sync.Mutex
+	// at is the state every entry was filled in. Invariant: entries were
+	// read by transactions that loaded state == at before they began.
+	at      uint64               // guarded by mu
+	entries map[string]cachedKey // guarded by mu
+}
+
+type cachedKey struct {
+	value []byte
+	found bool
+	// ts is the read timestamp of the transaction that read it; the entry
+	// is valid for read timestamps at or above it.
+	ts clock.Timestamp
+}
+
+// maxCachedKeys bounds the cache; when full it starts over.
+const maxCachedKeys = 8192
+
+// systemPrefix is the first byte of every catalog key (namespace entries,
+// descriptors, the id counter, sequence state); table data sorts after.
+var systemPrefix = catalog.SequenceValueKey(0)[0]
+
+func isSystemKey(k []byte) bool { return len(k) > 0 && k[0] == systemPrefix }
+
+// spansSystem reports whether [start, end) holds system keys.
+func spansSystem(start, end []byte) bool {
+	return string(start) < string([]byte{systemPrefix + 1}) && (len(end) == 0 || string(end) > string([]byte{systemPrefix}))
+}
+
+func (c *catalogCache) startWriter() { c.state.Add(stateGenUnit + 1) }
+
+// finishWriter subtracts one writer and adds a generation.
+func (c *catalogCache) finishWriter() { c.state.Add(stateGenUnit - 1) }
+
+func (c *catalogCache) lookup(key []byte, ts clock.Timestamp) (cachedKey, bool) {
+	s := c.state.Load()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.at != s || c.entries == nil {
+		return cachedKey{}, false
+	}
+	e, ok := c.entries[string(key)]
+	if !ok || ts.Less(e.ts) {
+		return cachedKey{}, false
+	}
+	return e, true
+}
+
+// fill records what a read-only transaction that loaded state begun
+// before it began read at ts.
+func (c *catalogCache) fill(begun uint64, key, value []byte, found bool, ts clock.Timestamp) {
+	if begun&stateWritersMask != 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.at != begun || c.entries == nil {
+		if c.state.Load() != begun {
+			return // the entries would be stale for every later reader
+		}
+		c.at, c.entries = begun, make(map[string]cachedKey)
+	}
+	if e, ok := c.entries[string(key)]; ok && e.ts.LessEq(ts) {
+		return
+	}
+	if len(c.entries) >= maxCachedKeys {
+		clear(c.entries)
+	}
+	c.entries[string(key)] = cachedKey{value: clone(value), found: found, ts: ts}
+}
+
+// catalogDB is the DB the Server runs transactions on: the one it was
+// configured with, plus the catalog cache's bookkeeping.
+type catalogDB struct {
+	db    txn.DB
+	cache *catalogCache
+}
+
+var _ txn.DB = (*catalogDB)(nil)
+
+func (d *catalogDB) Begin(ctx context.Context, opts txn.Options) (txn.Txn, error) {
+	begun := d.cache.state.Load() // before the read timestamp is taken
+	tx, err := d.db.Begin(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	if opts.ReadOnly {
+		return &cachedReadTxn{Txn: tx, cache: d.cache, begun: begun}, nil
+	}
+	return &trackedTxn{Txn: tx, cache: d.cache}, nil
+}
+
+// Exclusive forwards the test stores' one-transaction-at-a-time flag (see
+// runSeqTxn).
+func (d *catalogDB) Exclusive() bool {
+	x, ok := d.db.(interface{ Exclusive() bool })
+	return ok && x.Exclusive()
+}
+
+// cachedReadTxn is a read-only transaction whose system-key Gets go
+// through the cache.
+type cachedReadTxn struct {
+	txn.Txn
+	cache *catalogCache
+	begun uint64
+}
+
+func (t *cachedReadTxn) Get(ctx context.Context, key []byte) ([]byte, bool, error) {
+	if !isSystemKey(key) {
+		return t.Txn.Get(ctx, key)
+	}
+	ts := t.Txn.ReadTimestamp()
+	if e, ok := t.cache.lookup(key, ts); ok {
+		if !e.found {
+			return nil, false, nil
+		}
+		return clone(e.value), true, nil
+	}
+	v, found, err := t.Txn.Get(ctx, key)
+	if err == nil {
+		t.cache.fill(t.begun, key, v, found, ts)
+	}
+	return v, found, err
+}
+
+// trackedTxn is a read-write transaction that announces its writes of
+// system keys to the cache.
+type trackedTxn struct {
+	txn.Txn
+	cache *catalogCache
+	// writer is set from the first system-key write until the transaction
+	// ended (and the cache was told).
+	writer bool
+}
+
+func (t *trackedTxn) touch(system bool) {
+	if system && !t.writer {
+		t.writer = true
+		t.cache.startWriter()
+	}
+}
+
+func (t *trackedTxn) end() {
+	if t.writer {
+		t.writer = false
+		t.cache.finishWriter()
+	}
+}
+
+func (t *trackedTxn) Put(ctx context.Context, key, value []byte) error {
+	t.touch(isSystemKey(key))
+	return t.Txn.Put(ctx, key, value)
+}
+
+func (t *trackedTxn) Insert(ctx context.Context, key, value []byte) error {
+	t.touch(isSystemKey(key))
+	return t.Txn.Insert(ctx, key, value)
+}
+
+func (t *trackedTxn) Delete(ctx context.Context, key []byte) error {
+	t.touch(isSystemKey(key))
+	return t.Txn.Delete(ctx, key)
+}
+
+func (t *trackedTxn) DeleteRange(ctx context.Context, start, end []byte) (int64, error) {
+	t.touch(spansSystem(start, end))
+	return t.Txn.DeleteRange(ctx, start, end)
+}
+
+func (t *trackedTxn) Commit(ctx context.Context) error {
+	defer t.end()
+	return t.Txn.Commit(ctx)
+}
+
+func (t *trackedTxn) Rollback(ctx context.Context) error {
+	defer t.end()
+	return t.Txn.Rollback(ctx)
+}
+
+func clone(b []byte) []byte { return append([]byte(nil), b...) }
