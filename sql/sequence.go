@@ -176,12 +176,15 @@ func (ec *execCtx) lookupSeq(arg string) (*catalog.Sequence, error) {
 // reserve takes the next block of values of seq in tx: it returns the
 // block's first and last values.
 func reserve(ctx context.Context, tx txn.Txn, seq *catalog.Sequence) (seqBlock, error) {
-	last, found, err := catalog.ReadSequenceValue(ctx, tx, seq, true)
+	last, called, found, err := catalog.ReadSequenceValue(ctx, tx, seq, true)
 	if err != nil {
 		return seqBlock{}, err
 	}
 	first := seq.Start
-	if found {
+	if found && !called {
+		first = last
+	}
+	if found && called {
 		first, err = stepSeq(seq, last)
 		if err != nil {
 			return seqBlock{}, err
@@ -199,7 +202,7 @@ func reserve(ctx context.Context, tx txn.Txn, seq *catalog.Sequence) (seqBlock, 
 	default:
 		end = first + seq.Increment*(cache-1)
 	}
-	if err := catalog.WriteSequenceValue(ctx, tx, seq, end); err != nil {
+	if err := catalog.WriteSequenceValue(ctx, tx, seq, end, true); err != nil {
 		return seqBlock{}, err
 	}
 	return seqBlock{next: first, last: end}, nil
@@ -338,15 +341,11 @@ func (ec *execCtx) setval(arg string, v int64, isCalled bool) (rowenc.Value, err
 	if v < seq.Min || v > seq.Max {
 		return rowenc.Value{}, pgerror.New(pgerror.CodeNumericValueOutOfRange, "setval: value %d is out of bounds for sequence %q (%d..%d)", v, seq.Name, seq.Min, seq.Max)
 	}
-	last := v
-	if !isCalled {
-		last = v - seq.Increment
-	}
 	write := func(tx txn.Txn) error {
-		if _, _, err := catalog.ReadSequenceValue(ec.ctx, tx, seq, true); err != nil {
+		if _, _, _, err := catalog.ReadSequenceValue(ec.ctx, tx, seq, true); err != nil {
 			return err
 		}
-		return catalog.WriteSequenceValue(ec.ctx, tx, seq, last)
+		return catalog.WriteSequenceValue(ec.ctx, tx, seq, v, isCalled)
 	}
 	err = ec.s.srv.runSeqTxn(ec.ctx, func(tx txn.Txn) error {
 		if _, found, err := tx.Get(ec.ctx, seqDescKeyProbe(seq)); err != nil || !found {
@@ -438,7 +437,8 @@ func (ec *execCtx) serialSequence(table, column string) (rowenc.Value, error) {
 	if t == nil {
 		return rowenc.Value{}, pgerror.New(pgerror.CodeUndefinedTable, "relation %q does not exist", tname)
 	}
-	if t.ColumnIndex(column) < 0 {
+	col := t.ColumnIndex(column)
+	if col < 0 {
 		return rowenc.Value{}, pgerror.New(pgerror.CodeUndefinedColumn, "column %q of relation %q does not exist", column, tname)
 	}
 	seqs, err := catalog.ListSequences(ec.ctx, ec.tx, db.ID)
@@ -446,109 +446,277 @@ func (ec *execCtx) serialSequence(table, column string) (rowenc.Value, error) {
 		return rowenc.Value{}, err
 	}
 	for _, s := range seqs {
-		if s.OwnedByTable == tname && s.OwnedByColumn == column {
-			return rowenc.String("public." + s.Name), nil
+		if ot, oc := s.Owner([]*catalog.Table{t}); ot != nil && oc == col {
+			return rowenc.String("public." + quoteIdentIfNeeded(s.Name)), nil
 		}
 	}
 	return rowenc.Null(), nil
 }
 
-// planCreateSequence plans CREATE SEQUENCE.
-func (p *planner) planCreateSequence(n *ast.CreateSequenceStmt) (plan, error) {
-	if err := checkSchema(n.Name); err != nil {
-		return nil, err
-	}
-	seq := &catalog.Sequence{Name: n.Name.Name.O, Increment: 1, Cache: 1}
-	var minSet, maxSet, startSet bool
-	for _, o := range n.SeqOptions {
-		switch o.Tp {
-		case ast.SequenceOptionIncrementBy:
-			seq.Increment = o.IntValue
-		case ast.SequenceStartWith:
-			seq.Start, startSet = o.IntValue, true
-		case ast.SequenceMinValue:
-			seq.Min, minSet = o.IntValue, true
-		case ast.SequenceMaxValue:
-			seq.Max, maxSet = o.IntValue, true
-		case ast.SequenceCache:
-			seq.Cache = o.IntValue
-		case ast.SequenceCycle:
-			seq.Cycle = true
-		case ast.SequenceNoMinValue, ast.SequenceNoMaxValue, ast.SequenceNoCache, ast.SequenceNoCycle:
-		default:
-			return nil, pgerror.Unsupported("this sequence option")
-		}
-	}
-	if len(n.TblOptions) > 0 {
-		return nil, pgerror.Unsupported("table options on a sequence")
-	}
-	if err := fillSeqDefaults(seq, minSet, maxSet, startSet); err != nil {
-		return nil, err
-	}
-	return &ddlPlan{run: func(ec *execCtx, w ResultWriter) error {
-		db, err := p.database()
-		if err != nil {
-			return err
-		}
-		old, err := catalog.LookupSequence(ec.ctx, ec.tx, db.ID, seq.Name)
-		if err != nil {
-			return err
-		}
-		if old != nil {
-			if n.IfNotExists {
-				if err := w.Notice("NOTICE", pgerror.CodeDuplicateTable, "relation \""+seq.Name+"\" already exists, skipping"); err != nil {
-					return err
-				}
-				return w.Complete("CREATE SEQUENCE")
-			}
-			return pgerror.New(pgerror.CodeDuplicateTable, "relation %q already exists", seq.Name)
-		}
-		s := *seq
-		s.ParentID = db.ID
-		if err := catalog.CreateSequence(ec.ctx, ec.tx, &s); err != nil {
-			return err
-		}
-		return w.Complete("CREATE SEQUENCE")
-	}}, nil
+// planCreateSequence would plan the TiDB grammar's CREATE SEQUENCE; the
+// front parses CREATE SEQUENCE itself (front.SequenceStmt, planSequence),
+// so this form never arrives.
+func (p *planner) planCreateSequence(*ast.CreateSequenceStmt) (plan, error) {
+	return nil, pgerror.Unsupported("CREATE SEQUENCE in this form")
 }
 
-// fillSeqDefaults applies PostgreSQL's defaults for a bigint sequence and
-// checks the options agree.
-func fillSeqDefaults(seq *catalog.Sequence, minSet, maxSet, startSet bool) error {
-	if seq.Increment == 0 {
-		return pgerror.New(pgerror.CodeInvalidParameterValue, "INCREMENT must not be zero")
+// seqTypeBounds are the bounds of a sequence data type.
+func seqTypeBounds(typ string) (lo, hi int64) {
+	switch typ {
+	case "smallint":
+		return math.MinInt16, math.MaxInt16
+	case "integer":
+		return math.MinInt32, math.MaxInt32
 	}
-	if !minSet {
-		seq.Min = 1
-		if seq.Increment < 0 {
-			seq.Min = math.MinInt64
+	return math.MinInt64, math.MaxInt64
+}
+
+func seqType(s *catalog.Sequence) string {
+	if s.Type == "" {
+		return "bigint"
+	}
+	return s.Type
+}
+
+// applySeqOptions applies a statement's options to seq as PostgreSQL's
+// init_params does: CREATE (create) fills the defaults of what was not
+// given; ALTER keeps it, but NO MINVALUE/MAXVALUE and a change of type
+// reset a bound that was the old type's limit. It returns the value
+// RESTART asks for (restart false without RESTART).
+func applySeqOptions(seq *catalog.Sequence, o *front.SeqOptions, create bool) (restartAt int64, restart bool, err error) {
+	bad := func(format string, args ...any) (int64, bool, error) {
+		return 0, false, pgerror.New(pgerror.CodeInvalidParameterValue, format, args...)
+	}
+	oldType := seqType(seq)
+	oldLo, oldHi := seqTypeBounds(oldType)
+	if o.Type != "" {
+		seq.Type = o.Type
+	} else if create {
+		seq.Type = "bigint"
+	}
+	lo, hi := seqTypeBounds(seqType(seq))
+	typeChanged := !create && seqType(seq) != oldType
+	if o.Increment != nil {
+		if *o.Increment == 0 {
+			return bad("INCREMENT must not be zero")
 		}
+		seq.Increment = *o.Increment
+	} else if create {
+		seq.Increment = 1
 	}
-	if !maxSet {
-		seq.Max = math.MaxInt64
+	if o.Cycle != nil {
+		seq.Cycle = *o.Cycle
+	}
+	switch {
+	case o.Max != nil:
+		seq.Max = *o.Max
+	case create || o.MaxSet || typeChanged && (seq.Increment > 0 && seq.Max == oldHi || seq.Increment < 0 && seq.Max == -1):
+		seq.Max = hi
 		if seq.Increment < 0 {
 			seq.Max = -1
 		}
 	}
-	if seq.Min >= seq.Max {
-		return pgerror.New(pgerror.CodeInvalidParameterValue, "MINVALUE (%d) must be less than MAXVALUE (%d)", seq.Min, seq.Max)
+	if seq.Max < lo || seq.Max > hi {
+		return bad("MAXVALUE (%d) is out of range for sequence data type %s", seq.Max, seqType(seq))
 	}
-	if !startSet {
+	switch {
+	case o.Min != nil:
+		seq.Min = *o.Min
+	case create || o.MinSet || typeChanged && (seq.Increment > 0 && seq.Min == 1 || seq.Increment < 0 && seq.Min == oldLo):
+		seq.Min = 1
+		if seq.Increment < 0 {
+			seq.Min = lo
+		}
+	}
+	if seq.Min < lo || seq.Min > hi {
+		return bad("MINVALUE (%d) is out of range for sequence data type %s", seq.Min, seqType(seq))
+	}
+	if seq.Min >= seq.Max {
+		return bad("MINVALUE (%d) must be less than MAXVALUE (%d)", seq.Min, seq.Max)
+	}
+	switch {
+	case o.Start != nil:
+		seq.Start = *o.Start
+	case create:
 		seq.Start = seq.Min
 		if seq.Increment < 0 {
 			seq.Start = seq.Max
 		}
 	}
 	if seq.Start < seq.Min {
-		return pgerror.New(pgerror.CodeInvalidParameterValue, "START value (%d) cannot be less than MINVALUE (%d)", seq.Start, seq.Min)
+		return bad("START value (%d) cannot be less than MINVALUE (%d)", seq.Start, seq.Min)
 	}
 	if seq.Start > seq.Max {
-		return pgerror.New(pgerror.CodeInvalidParameterValue, "START value (%d) cannot be greater than MAXVALUE (%d)", seq.Start, seq.Max)
+		return bad("START value (%d) cannot be greater than MAXVALUE (%d)", seq.Start, seq.Max)
+	}
+	if o.RestartSet {
+		restartAt, restart = seq.Start, true
+		if o.Restart != nil {
+			restartAt = *o.Restart
+		}
+		if err := checkRestart(seq, restartAt); err != nil {
+			return 0, false, err
+		}
+	}
+	if o.Cache != nil {
+		seq.Cache = *o.Cache
+	} else if create {
+		seq.Cache = 1
 	}
 	if seq.Cache < 1 {
-		return pgerror.New(pgerror.CodeInvalidParameterValue, "CACHE (%d) must be greater than zero", seq.Cache)
+		return bad("CACHE (%d) must be greater than zero", seq.Cache)
+	}
+	return restartAt, restart, nil
+}
+
+// checkRestart checks a sequence's next or current value against its
+// bounds, with PostgreSQL's wording (which says RESTART for both).
+func checkRestart(seq *catalog.Sequence, v int64) error {
+	if v < seq.Min {
+		return pgerror.New(pgerror.CodeInvalidParameterValue, "RESTART value (%d) cannot be less than MINVALUE (%d)", v, seq.Min)
+	}
+	if v > seq.Max {
+		return pgerror.New(pgerror.CodeInvalidParameterValue, "RESTART value (%d) cannot be greater than MAXVALUE (%d)", v, seq.Max)
 	}
 	return nil
+}
+
+// resolveOwner applies OWNED BY: the column must exist (in public).
+func resolveOwner(ec *execCtx, db *catalog.Database, seq *catalog.Sequence, o *front.SeqOptions) error {
+	switch {
+	case o.OwnedByNone:
+		seq.SetOwner(nil, -1)
+	case o.OwnedBy != nil:
+		t, err := catalog.LookupTable(ec.ctx, ec.tx, db.ID, o.OwnedBy[0])
+		if err != nil {
+			return err
+		}
+		if t == nil {
+			return pgerror.New(pgerror.CodeUndefinedTable, "relation %q does not exist", o.OwnedBy[0])
+		}
+		col := t.ColumnIndex(o.OwnedBy[1])
+		if col < 0 || t.Columns[col].Hidden {
+			return pgerror.New(pgerror.CodeUndefinedColumn, "column %q of relation %q does not exist", o.OwnedBy[1], t.Name)
+		}
+		seq.SetOwner(t, col)
+	}
+	return nil
+}
+
+// planSequence plans CREATE SEQUENCE and ALTER SEQUENCE.
+func (p *planner) planSequence(n *front.SequenceStmt) (plan, error) {
+	if !n.Alter {
+		seq := &catalog.Sequence{Name: n.Name}
+		restartAt, restart, err := applySeqOptions(seq, &n.Options, true)
+		if err != nil {
+			return nil, err
+		}
+		return &ddlPlan{run: func(ec *execCtx, w ResultWriter) error {
+			db, err := p.database()
+			if err != nil {
+				return err
+			}
+			old, err := catalog.LookupSequence(ec.ctx, ec.tx, db.ID, seq.Name)
+			if err != nil {
+				return err
+			}
+			exists := old != nil
+			if !exists {
+				// Sequences and tables share PostgreSQL's one namespace of relations.
+				t, err := catalog.LookupTable(ec.ctx, ec.tx, db.ID, seq.Name)
+				if err != nil {
+					return err
+				}
+				exists = t != nil
+			}
+			if exists {
+				if n.IfNotExists {
+					if err := w.Notice("NOTICE", pgerror.CodeDuplicateTable, "relation \""+seq.Name+"\" already exists, skipping"); err != nil {
+						return err
+					}
+					return w.Complete("CREATE SEQUENCE")
+				}
+				return pgerror.New(pgerror.CodeDuplicateTable, "relation %q already exists", seq.Name)
+			}
+			s := *seq
+			s.ParentID = db.ID
+			if err := resolveOwner(ec, db, &s, &n.Options); err != nil {
+				return err
+			}
+			if err := catalog.CreateSequence(ec.ctx, ec.tx, &s); err != nil {
+				return err
+			}
+			if restart {
+				if err := catalog.WriteSequenceValue(ec.ctx, ec.tx, &s, restartAt, false); err != nil {
+					return err
+				}
+			}
+			return w.Complete("CREATE SEQUENCE")
+		}}, nil
+	}
+	return &ddlPlan{run: func(ec *execCtx, w ResultWriter) error {
+		db, err := p.database()
+		if err != nil {
+			return err
+		}
+		seq, err := catalog.LookupSequence(ec.ctx, ec.tx, db.ID, n.Name)
+		if err != nil {
+			return err
+		}
+		if seq == nil {
+			if n.IfExists {
+				if err := w.Notice("NOTICE", pgerror.CodeSuccessfulCompletion, "relation \""+n.Name+"\" does not exist, skipping"); err != nil {
+					return err
+				}
+				return w.Complete("ALTER SEQUENCE")
+			}
+			return pgerror.New(pgerror.CodeUndefinedTable, "relation %q does not exist", n.Name)
+		}
+		restartAt, restart, err := applySeqOptions(seq, &n.Options, false)
+		if err != nil {
+			return err
+		}
+		if !restart {
+			// The current value must stay within the new bounds. (With
+			// CACHE > 1 the stored value is the end of the last reserved
+			// block, which may be beyond the last value handed out.)
+			last, _, found, err := catalog.ReadSequenceValue(ec.ctx, ec.tx, seq, true)
+			if err != nil {
+				return err
+			}
+			if found {
+				if err := checkRestart(seq, last); err != nil {
+					return err
+				}
+			}
+		}
+		if err := resolveOwner(ec, db, seq, &n.Options); err != nil {
+			return err
+		}
+		if err := catalog.UpdateSequence(ec.ctx, ec.tx, seq); err != nil {
+			return err
+		}
+		if restart {
+			if err := catalog.WriteSequenceValue(ec.ctx, ec.tx, seq, restartAt, false); err != nil {
+				return err
+			}
+		}
+		// This node's reserved block was counted with the old options.
+		ec.s.srv.seqCache().forget(seq.ID)
+		return w.Complete("ALTER SEQUENCE")
+	}}, nil
+}
+
+// seqTypeFor is the data type of a SERIAL column's sequence: the column's
+// integer type, by its maximum.
+func seqTypeFor(max int64) string {
+	switch max {
+	case math.MaxInt16:
+		return "smallint"
+	case math.MaxInt32:
+		return "integer"
+	}
+	return "bigint"
 }
 
 // planDropSequence plans DROP SEQUENCE.
@@ -577,14 +745,8 @@ func (p *planner) planDropSequence(n *ast.DropSequenceStmt) (plan, error) {
 				}
 				return pgerror.New(pgerror.CodeUndefinedTable, "sequence %q does not exist", tn.Name.O)
 			}
-			if seq.OwnedByTable != "" {
-				if t, err := catalog.LookupTable(ec.ctx, ec.tx, db.ID, seq.OwnedByTable); err != nil {
-					return err
-				} else if t != nil {
-					return pgerror.New(codeDependentObjectsStillExist, "cannot drop sequence %s because other objects depend on it", seq.Name).
-						WithDetail("default value for column %s of table %s depends on sequence %s", seq.OwnedByColumn, seq.OwnedByTable, seq.Name).
-						WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
-				}
+			if err := seqInUse(ec, db, seq); err != nil {
+				return err
 			}
 			if err := catalog.DropSequence(ec.ctx, ec.tx, seq); err != nil {
 				return err
@@ -596,6 +758,30 @@ func (p *planner) planDropSequence(n *ast.DropSequenceStmt) (plan, error) {
 }
 
 const codeDependentObjectsStillExist = "2BP01"
+
+// seqInUse refuses to drop a sequence a column default calls (a SERIAL's
+// nextval), as PostgreSQL's dependency on the default does; ownership
+// alone (OWNED BY) does not keep a sequence.
+func seqInUse(ec *execCtx, db *catalog.Database, seq *catalog.Sequence) error {
+	tables, err := catalog.ListTables(ec.ctx, ec.tx, db.ID)
+	if err != nil {
+		return err
+	}
+	for _, t := range tables {
+		for _, c := range t.Columns {
+			for _, m := range seqCallText.FindAllStringSubmatch(c.Default, -1) {
+				name, err := parseSeqName(strings.ReplaceAll(m[2], "''", "'"))
+				if err != nil || name != seq.Name {
+					continue
+				}
+				return pgerror.New(codeDependentObjectsStillExist, "cannot drop sequence %s because other objects depend on it", seq.Name).
+					WithDetail("default value for column %s of table %s depends on sequence %s", c.Name, t.Name, seq.Name).
+					WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+			}
+		}
+	}
+	return nil
+}
 
 // serialPlan creates the sequences of a CREATE TABLE's SERIAL columns
 // before the table itself.
@@ -627,6 +813,7 @@ func (sp *serialPlan) exec(ec *execCtx, w ResultWriter) error {
 			return sp.inner.exec(ec, w)
 		}
 	}
+	var seqs []*catalog.Sequence
 	for _, s := range sp.serials {
 		old, err := catalog.LookupSequence(ec.ctx, ec.tx, db.ID, s.Sequence)
 		if err != nil {
@@ -635,17 +822,60 @@ func (sp *serialPlan) exec(ec *execCtx, w ResultWriter) error {
 		if old != nil {
 			return pgerror.New(pgerror.CodeDuplicateTable, "relation %q already exists", s.Sequence)
 		}
-		seq := &catalog.Sequence{ParentID: db.ID, Name: s.Sequence, Increment: 1, Cache: 1,
-			OwnedByTable: sp.n.Table.Name.O, OwnedByColumn: s.Column}
-		seq.Max = s.Max
-		if err := fillSeqDefaults(seq, false, true, false); err != nil {
+		typ := seqTypeFor(s.Max)
+		seq := &catalog.Sequence{ParentID: db.ID, Name: s.Sequence}
+		if _, _, err := applySeqOptions(seq, &front.SeqOptions{Type: typ}, true); err != nil {
 			return err
 		}
 		if err := catalog.CreateSequence(ec.ctx, ec.tx, seq); err != nil {
 			return err
 		}
+		seqs = append(seqs, seq)
 	}
-	return sp.inner.exec(ec, w)
+	// The sequences exist before the table, whose defaults name them; the
+	// table's ID, which ownership records, exists only after it. Hold the
+	// table's command tag back until the sequences are linked.
+	dw := &deferComplete{ResultWriter: w}
+	if err := sp.inner.exec(ec, dw); err != nil {
+		return err
+	}
+	t, err := catalog.LookupTable(ec.ctx, ec.tx, db.ID, sp.n.Table.Name.O)
+	if err != nil {
+		return err
+	}
+	if t == nil {
+		return pgerror.New(pgerror.CodeInternalError, "table %q missing after CREATE TABLE", sp.n.Table.Name.O)
+	}
+	for k, seq := range seqs {
+		col := t.ColumnIndex(sp.serials[k].Column)
+		if col < 0 {
+			return pgerror.New(pgerror.CodeInternalError, "SERIAL column %q missing after CREATE TABLE", sp.serials[k].Column)
+		}
+		seq.SetOwner(t, col)
+		if err := catalog.UpdateSequence(ec.ctx, ec.tx, seq); err != nil {
+			return err
+		}
+	}
+	return dw.flush()
+}
+
+// deferComplete holds a statement's command tag back until flush, so
+// work after the inner plan can still fail the statement cleanly.
+type deferComplete struct {
+	ResultWriter
+	tag *string
+}
+
+func (d *deferComplete) Complete(tag string) error {
+	d.tag = &tag
+	return nil
+}
+
+func (d *deferComplete) flush() error {
+	if d.tag == nil {
+		return nil
+	}
+	return d.ResultWriter.Complete(*d.tag)
 }
 
 // withSerials wraps CREATE TABLE's plan when the table has SERIAL columns.
@@ -656,8 +886,9 @@ func (p *planner) withSerials(n *ast.CreateTableStmt, pl plan, err error) (plan,
 	return &serialPlan{p: p, n: n, serials: p.st.Serials, inner: pl}, nil
 }
 
-// dropOwnedSequences drops the sequences owned by the tables a DROP TABLE
-// dropped (run after it, in the same transaction).
+// dropOwnedPlan drops the sequences owned by the tables a DROP TABLE
+// dropped (run after it, in the same transaction), as PostgreSQL drops a
+// SERIAL's or an OWNED BY sequence with its table.
 type dropOwnedPlan struct {
 	p     *planner
 	n     *ast.DropTableStmt
@@ -667,10 +898,19 @@ type dropOwnedPlan struct {
 func (dp *dropOwnedPlan) columns() []Column { return nil }
 
 func (dp *dropOwnedPlan) exec(ec *execCtx, w ResultWriter) error {
-	if err := dp.inner.exec(ec, w); err != nil {
+	db, err := dp.p.database()
+	if err != nil {
 		return err
 	}
-	db, err := dp.p.database()
+	before, err := catalog.ListTables(ec.ctx, ec.tx, db.ID)
+	if err != nil {
+		return err
+	}
+	dw := &deferComplete{ResultWriter: w}
+	if err := dp.inner.exec(ec, dw); err != nil {
+		return err
+	}
+	after, err := catalog.ListTables(ec.ctx, ec.tx, db.ID)
 	if err != nil {
 		return err
 	}
@@ -679,26 +919,19 @@ func (dp *dropOwnedPlan) exec(ec *execCtx, w ResultWriter) error {
 		return err
 	}
 	for _, s := range seqs {
-		if s.OwnedByTable == "" {
+		// Owned before the DROP, and not after: the owner went with it.
+		if t, _ := s.Owner(before); t == nil {
 			continue
 		}
-		for _, tn := range dp.n.Tables {
-			if tn.Name.O != s.OwnedByTable {
-				continue
-			}
-			t, err := catalog.LookupTable(ec.ctx, ec.tx, db.ID, s.OwnedByTable)
-			if err != nil {
-				return err
-			}
-			if t == nil {
-				if err := catalog.DropSequence(ec.ctx, ec.tx, s); err != nil {
-					return err
-				}
-				ec.s.srv.seqCache().forget(s.ID)
-			}
+		if t, _ := s.Owner(after); t != nil {
+			continue
 		}
+		if err := catalog.DropSequence(ec.ctx, ec.tx, s); err != nil {
+			return err
+		}
+		ec.s.srv.seqCache().forget(s.ID)
 	}
-	return nil
+	return dw.flush()
 }
 
 func (p *planner) withOwnedDrop(n *ast.DropTableStmt, pl plan, err error) (plan, error) {

@@ -16,6 +16,8 @@ func (p *planner) planSpecial(n front.Special) (plan, error) {
 	switch n := n.(type) {
 	case *front.CopyStmt:
 		return p.planCopy(n)
+	case *front.SequenceStmt:
+		return p.planSequence(n)
 	case *front.NoopStmt:
 		// VACUUM and ANALYZE have nothing to do: MVCC garbage is collected
 		// by the storage layer and there are no statistics.

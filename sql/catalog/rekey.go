@@ -27,5 +27,21 @@ func Renumber(ctx context.Context, tx txn.Txn, t *Table) (ID, error) {
 	}
 	t.ID = id
 	t.init()
-	return old, writeDesc(ctx, tx, &Descriptor{Table: t}, id)
+	if err := writeDesc(ctx, tx, &Descriptor{Table: t}, id); err != nil {
+		return 0, err
+	}
+	// Sequences owned by the table's columns follow it to the new ID.
+	seqs, err := ListSequences(ctx, tx, t.ParentID)
+	if err != nil {
+		return 0, err
+	}
+	for _, s := range seqs {
+		if s.OwnerTable == old {
+			s.OwnerTable = id
+			if err := UpdateSequence(ctx, tx, s); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return old, nil
 }

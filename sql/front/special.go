@@ -132,6 +132,11 @@ func special(toks []token) (Special, bool, error) {
 		return &NoopStmt{Tag: "ANALYZE"}, true, nil
 	case first.is("checkpoint") && len(toks) == 1:
 		return &NoopStmt{Tag: "CHECKPOINT"}, true, nil
+	case (first.is("create") || first.is("alter")) && len(toks) > 1 && toks[1].is("sequence"):
+		s, err := parseSequence(toks)
+		return s, true, err
+	case first.is("create") && len(toks) > 2 && (toks[1].is("temp") || toks[1].is("temporary")) && toks[2].is("sequence"):
+		return nil, true, pgerror.Unsupported("temporary sequences")
 	case first.is("truncate"):
 		s, err := parseTruncate(toks)
 		return s, true, err

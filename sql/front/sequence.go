@@ -1,0 +1,221 @@
+package front
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/meridiandb/meridian/sql/pgerror"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+)
+
+// SequenceStmt is CREATE SEQUENCE or ALTER SEQUENCE with PostgreSQL's
+// options, parsed by the front: the TiDB grammar has no OWNED BY, AS type
+// or RESTART in PostgreSQL's spelling, and one parser for both statements
+// keeps their options in step.
+//
+//	CREATE SEQUENCE [IF NOT EXISTS] name [options]
+//	ALTER SEQUENCE [IF EXISTS] name [options]
+//
+// options: AS smallint|integer|bigint, INCREMENT [BY] n, MINVALUE n | NO
+// MINVALUE, MAXVALUE n | NO MAXVALUE, START [WITH] n, RESTART [[WITH] n]
+// (which PostgreSQL takes in CREATE too), CACHE n, [NO] CYCLE, OWNED BY
+// table.column | NONE.
+type SequenceStmt struct {
+	ast.DoStmt
+	Alter       bool
+	IfExists    bool // ALTER ... IF EXISTS
+	IfNotExists bool // CREATE ... IF NOT EXISTS
+	Name        string
+	Options     SeqOptions
+}
+
+// SpecialName implements Special.
+func (s *SequenceStmt) SpecialName() string {
+	if s.Alter {
+		return "ALTER SEQUENCE"
+	}
+	return "CREATE SEQUENCE"
+}
+
+// SeqOptions are the options a statement gave; nil or false means not
+// given, so ALTER keeps the sequence's value.
+type SeqOptions struct {
+	Type      string // "smallint", "integer" or "bigint"
+	Increment *int64
+	// Min and Max are set with MinSet/MaxSet; nil is NO MINVALUE/MAXVALUE.
+	Min, Max       *int64
+	MinSet, MaxSet bool
+	Start          *int64
+	// Restart is RESTART's value; RestartSet without a value restarts at
+	// the start value.
+	Restart    *int64
+	RestartSet bool
+	Cache      *int64
+	Cycle      *bool
+	// OwnedBy is OWNED BY table.column ({table, column}); OwnedByNone is
+	// OWNED BY NONE.
+	OwnedBy     []string
+	OwnedByNone bool
+}
+
+func parseSequence(toks []token) (*SequenceStmt, error) {
+	s := &SequenceStmt{Alter: toks[0].is("alter")}
+	i := 2
+	if s.Alter && i+1 < len(toks) && toks[i].is("if") && toks[i+1].is("exists") {
+		s.IfExists, i = true, i+2
+	}
+	if !s.Alter && i+2 < len(toks) && toks[i].is("if") && toks[i+1].is("not") && toks[i+2].is("exists") {
+		s.IfNotExists, i = true, i+3
+	}
+	name, i, err := tableName(toks, i)
+	if err != nil {
+		return nil, err
+	}
+	s.Name = name
+	if s.Alter && i < len(toks) {
+		switch {
+		case toks[i].is("rename"), toks[i].is("owner"), toks[i].is("set"):
+			return nil, pgerror.Unsupported("ALTER SEQUENCE ... " + strings.ToUpper(toks[i].text))
+		}
+	}
+	seen := map[string]bool{}
+	o := &s.Options
+	for i < len(toks) {
+		opt := toks[i]
+		key := opt.text
+		if opt.is("no") && i+1 < len(toks) {
+			key = toks[i+1].text
+		}
+		if seen[key] {
+			return nil, syntaxErr(opt.pos, "conflicting or redundant options")
+		}
+		seen[key] = true
+		var n int64
+		switch {
+		case opt.is("as"):
+			if i+1 >= len(toks) || toks[i+1].kind != tokIdent {
+				return nil, unexpected(toks, i+1)
+			}
+			switch t := toks[i+1].text; t {
+			case "smallint", "int2":
+				o.Type = "smallint"
+			case "integer", "int", "int4":
+				o.Type = "integer"
+			case "bigint", "int8":
+				o.Type = "bigint"
+			default:
+				return nil, pgerror.New(pgerror.CodeInvalidParameterValue, "sequence type must be smallint, integer, or bigint")
+			}
+			i += 2
+		case opt.is("increment"):
+			i++
+			if i < len(toks) && toks[i].is("by") {
+				i++
+			}
+			if n, i, err = seqNumber(toks, i); err != nil {
+				return nil, err
+			}
+			o.Increment = &n
+		case opt.is("minvalue"), opt.is("maxvalue"):
+			if n, i, err = seqNumber(toks, i+1); err != nil {
+				return nil, err
+			}
+			if opt.is("minvalue") {
+				o.Min, o.MinSet = &n, true
+			} else {
+				o.Max, o.MaxSet = &n, true
+			}
+		case opt.is("no") && i+1 < len(toks) && toks[i+1].is("minvalue"):
+			o.Min, o.MinSet, i = nil, true, i+2
+		case opt.is("no") && i+1 < len(toks) && toks[i+1].is("maxvalue"):
+			o.Max, o.MaxSet, i = nil, true, i+2
+		case opt.is("no") && i+1 < len(toks) && toks[i+1].is("cycle"):
+			f := false
+			o.Cycle, i = &f, i+2
+		case opt.is("cycle"):
+			t := true
+			o.Cycle, i = &t, i+1
+		case opt.is("start"):
+			i++
+			if i < len(toks) && toks[i].is("with") {
+				i++
+			}
+			if n, i, err = seqNumber(toks, i); err != nil {
+				return nil, err
+			}
+			o.Start = &n
+		case opt.is("restart"):
+			o.RestartSet = true
+			i++
+			if i < len(toks) && toks[i].is("with") {
+				i++
+				if n, i, err = seqNumber(toks, i); err != nil {
+					return nil, err
+				}
+				o.Restart = &n
+			} else if i < len(toks) && (toks[i].kind == tokNumber || toks[i].kind == tokOp && (toks[i].text == "-" || toks[i].text == "+")) {
+				if n, i, err = seqNumber(toks, i); err != nil {
+					return nil, err
+				}
+				o.Restart = &n
+			}
+		case opt.is("cache"):
+			if n, i, err = seqNumber(toks, i+1); err != nil {
+				return nil, err
+			}
+			o.Cache = &n
+		case opt.is("owned") && i+1 < len(toks) && toks[i+1].is("by"):
+			i += 2
+			var parts []string
+			for i < len(toks) && (toks[i].kind == tokIdent || toks[i].kind == tokQIdent) {
+				parts = append(parts, toks[i].text)
+				i++
+				if i < len(toks) && toks[i].kind == tokOp && toks[i].text == "." {
+					i++
+					continue
+				}
+				break
+			}
+			switch {
+			case len(parts) == 1 && parts[0] == "none" && toks[i-1].kind == tokIdent:
+				o.OwnedByNone = true
+			case len(parts) == 3 && parts[0] == "public":
+				o.OwnedBy = parts[1:]
+			case len(parts) == 3:
+				return nil, pgerror.New(pgerror.CodeInvalidSchemaName, "schema %q does not exist", parts[0])
+			case len(parts) == 2:
+				o.OwnedBy = parts
+			default:
+				return nil, pgerror.New(pgerror.CodeSyntaxError, "invalid OWNED BY option").
+					WithHint("Specify OWNED BY table.column or OWNED BY NONE.")
+			}
+		default:
+			return nil, unexpected(toks, i)
+		}
+	}
+	return s, nil
+}
+
+// seqNumber reads a signed integer at toks[i].
+func seqNumber(toks []token, i int) (int64, int, error) {
+	neg := false
+	if i < len(toks) && toks[i].kind == tokOp && (toks[i].text == "-" || toks[i].text == "+") {
+		neg = toks[i].text == "-"
+		i++
+	}
+	if i >= len(toks) || toks[i].kind != tokNumber {
+		return 0, i, unexpected(toks, i)
+	}
+	text := toks[i].text
+	if neg {
+		text = "-" + text
+	}
+	n, err := strconv.ParseInt(text, 10, 64)
+	if err != nil {
+		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+			return 0, i, pgerror.New(pgerror.CodeNumericValueOutOfRange, "value %q is out of range for type bigint", text)
+		}
+		return 0, i, unexpected(toks, i)
+	}
+	return n, i + 1, nil
+}
