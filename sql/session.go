@@ -36,6 +36,9 @@ type session struct {
 	// tx is the explicit transaction. Invariant: tx != nil iff state ==
 	// stateOpen (a failed transaction is rolled back at once).
 	tx txn.Txn
+	// stmtCache holds parsed templates of repeated simple queries
+	// (stmtcache.go).
+	stmtCache stmtCache
 }
 
 var _ Session = (*session)(nil)
@@ -118,7 +121,7 @@ func controlOf(n ast.StmtNode) txnControl {
 func (s *session) ExecSimple(ctx context.Context, query string, w ResultWriter) error {
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
-	stmts, err := s.parser.Parse(query)
+	stmts, err := s.parseSimple(query)
 	if err != nil {
 		return s.fail(ctx, err)
 	}
