@@ -53,7 +53,7 @@ func (p *planner) funcCall(e *ast.FuncCallExpr, hint types.T, sc *scope) (expr, 
 		}
 		return nil
 	}
-	if x, ok, err := p.pgCatalogFunc(name, e, sc); ok {
+	if x, ok, err := p.pgCatalogFunc(name, e, hint, sc); ok {
 		return x, err
 	}
 	switch name {

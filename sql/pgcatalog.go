@@ -50,6 +50,7 @@ type catalogSnapshot struct {
 	db     *catalog.Database
 	dbs    []*catalog.Database
 	tables []*catalog.Table
+	seqs   []*catalog.Sequence
 }
 
 func loadSnapshot(ec *execCtx) (*catalogSnapshot, error) {
@@ -68,7 +69,11 @@ func loadSnapshot(ec *execCtx) (*catalogSnapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &catalogSnapshot{db: db, dbs: dbs, tables: tables}, nil
+	seqs, err := catalog.ListSequences(ec.ctx, ec.tx, db.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &catalogSnapshot{db: db, dbs: dbs, tables: tables, seqs: seqs}, nil
 }
 
 func (c *catalogSnapshot) tableByOID(oid int64) *catalog.Table {
@@ -142,16 +147,30 @@ func defaultText(s string) string {
 	// The stored text is the front's translation; show sequence calls as
 	// PostgreSQL does (a SERIAL default reads nextval('t_id_seq'::regclass)),
 	// never the internal function names.
-	s = seqCallText.ReplaceAllStringFunc(s, func(call string) string {
-		m := seqCallText.FindStringSubmatch(call)
-		return m[1] + "('" + m[2] + "'::regclass"
-	})
+	s = regclassCallText.ReplaceAllString(s, "'$1'::regclass")
+	s = seqCallText.ReplaceAllString(s, "$1('$2'::regclass")
 	return s
 }
 
 // seqCallText matches the front's spelling of a sequence function call on
-// a literal name: meridian_nextval('seq'.
-var seqCallText = regexp.MustCompile(`\b` + front.SeqFuncPrefix + `(nextval|currval|setval)\('((?:[^']|'')*)'`)
+// a literal name, once regclassCallText was undone: meridian_nextval('seq'
+// or meridian_nextval('seq'::regclass.
+var seqCallText = regexp.MustCompile(`\b` + front.SeqFuncPrefix + `(nextval|currval|setval)\('((?:[^']|'')*)'(?:::regclass)?`)
+
+// regclassCallText matches the front's spelling of 'name'::regclass.
+var regclassCallText = regexp.MustCompile(`\b` + front.RegFuncPrefix + `regclass\('((?:[^']|'')*)'\)`)
+
+// seqRefs returns the names of the sequences a stored DEFAULT expression
+// calls nextval, currval or setval on.
+func seqRefs(def string) []string {
+	var out []string
+	for _, m := range seqCallText.FindAllStringSubmatch(regclassCallText.ReplaceAllString(def, "'$1'::regclass"), -1) {
+		if name, err := parseSeqName(strings.ReplaceAll(m[2], "''", "'")); err == nil {
+			out = append(out, name)
+		}
+	}
+	return out
+}
 
 func balanced(s string) bool {
 	d := 0
@@ -482,7 +501,11 @@ func translateRegex(p string) (*regexp.Regexp, error) {
 
 // pgCatalogFunc compiles the functions of psql's catalog queries; ok is
 // false for other names.
-func (p *planner) pgCatalogFunc(name string, e *ast.FuncCallExpr, sc *scope) (expr, bool, error) {
+func (p *planner) pgCatalogFunc(name string, e *ast.FuncCallExpr, hint types.T, sc *scope) (expr, bool, error) {
+	if name == front.RegFuncPrefix+"regclass" || name == front.RegclassOIDFunc {
+		x, err := p.compileRegclass(name, e, hint, sc)
+		return x, true, err
+	}
 	type sig struct {
 		args   []types.T
 		result types.T
@@ -499,7 +522,6 @@ func (p *planner) pgCatalogFunc(name string, e *ast.FuncCallExpr, sc *scope) (ex
 		"array_to_string":       {[]types.T{types.Text, types.Text}, types.Text},
 		"meridian_regtype":      {[]types.T{types.Int8}, types.Text},
 		"meridian_regnamespace": {[]types.T{types.Int8}, types.Text},
-		"meridian_regclass":     {[]types.T{types.Unknown}, types.Text},
 	}
 	s, ok := sigs[name]
 	if !ok {
@@ -530,9 +552,6 @@ func (p *planner) pgCatalogFunc(name string, e *ast.FuncCallExpr, sc *scope) (ex
 		args[i] = x
 	}
 	result := s.result
-	if name == "meridian_regclass" && args[0].typ().IsString() {
-		result = types.Int8 // 'name'::regclass is the relation's OID
-	}
 	fn := func(ec *execCtx, a []rowenc.Value) (rowenc.Value, error) {
 		switch name {
 		case front.RegexFunc:
@@ -578,32 +597,6 @@ func (p *planner) pgCatalogFunc(name string, e *ast.FuncCallExpr, sc *scope) (ex
 			return vNull, err
 		}
 		switch name {
-		case "meridian_regclass":
-			if a[0].Kind == rowenc.KindString {
-				n := strings.TrimPrefix(a[0].S, "public.")
-				for _, t := range c.tables {
-					if t.Name == n {
-						return vInt(objOID(t.ID)), nil
-					}
-					for _, ix := range tableIndexes(t) {
-						if ix.Name == n {
-							return vInt(objOID(t.ID) + int64(ix.ID)), nil
-						}
-					}
-				}
-				return vNull, pgerror.New(pgerror.CodeUndefinedTable, "relation %q does not exist", a[0].S)
-			}
-			if t := c.tableByOID(a[0].I); t != nil {
-				if a[0].I == objOID(t.ID) {
-					return vText(t.Name), nil
-				}
-				for _, ix := range tableIndexes(t) {
-					if a[0].I == objOID(t.ID)+int64(ix.ID) {
-						return vText(ix.Name), nil
-					}
-				}
-			}
-			return vText(strconv.FormatInt(a[0].I, 10)), nil
 		case "pg_get_indexdef":
 			t := c.tableByOID(a[0].I)
 			if t == nil {

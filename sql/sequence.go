@@ -769,9 +769,8 @@ func seqInUse(ec *execCtx, db *catalog.Database, seq *catalog.Sequence) error {
 	}
 	for _, t := range tables {
 		for _, c := range t.Columns {
-			for _, m := range seqCallText.FindAllStringSubmatch(c.Default, -1) {
-				name, err := parseSeqName(strings.ReplaceAll(m[2], "''", "'"))
-				if err != nil || name != seq.Name {
+			for _, name := range seqRefs(c.Default) {
+				if name != seq.Name {
 					continue
 				}
 				return pgerror.New(codeDependentObjectsStillExist, "cannot drop sequence %s because other objects depend on it", seq.Name).

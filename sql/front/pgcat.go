@@ -31,6 +31,34 @@ const RegexFunc = "meridian_regex"
 // RegFuncPrefix prefixes the reg* casts: meridian_regclass(x).
 const RegFuncPrefix = "meridian_"
 
+// RegclassOIDFunc is what x::regclass becomes as an operand of a
+// comparison: the relation's OID, whatever the other operand. Elsewhere
+// meridian_regclass(x) is the OID where an integer is wanted
+// (x::regclass::oid, a function taking an OID) and the relation's name
+// otherwise (x::regclass::text, a select list, nextval's argument), which
+// is how a regclass value reads in PostgreSQL.
+const RegclassOIDFunc = "meridian_regclass_oid"
+
+// comparedAt reports whether the cast whose type ends before toks[j], on
+// the operand just emitted, is an operand of a comparison.
+func (t *translator) comparedAt(j int, toks []token) bool {
+	isCmp := func(tok token) bool {
+		if tok.kind != tokOp {
+			return false
+		}
+		switch tok.text {
+		case "=", "<>", "!=", "<", ">", "<=", ">=":
+			return true
+		}
+		return false
+	}
+	if j < len(toks) && isCmp(toks[j]) {
+		return true
+	}
+	start, ok := operandStart(t.out)
+	return ok && start > 0 && isCmp(t.out[start-1])
+}
+
 // regTypes are the object identifier types a cast may name.
 var regTypes = map[string]bool{"regclass": true, "regtype": true, "regnamespace": true}
 
@@ -193,6 +221,18 @@ func matchEmptyProbe(toks []token) (*EmptyProbe, bool) {
 		}
 	}
 	return nil, false
+}
+
+// oidTypeAt reports whether toks[i:] name the type oid ([pg_catalog.]oid),
+// and the index after it.
+func oidTypeAt(toks []token, i int) (int, bool) {
+	if i+2 < len(toks) && toks[i].is("pg_catalog") && toks[i+1].text == "." {
+		i += 2
+	}
+	if i < len(toks) && toks[i].is("oid") {
+		return i + 1, true
+	}
+	return i, false
 }
 
 func isRegCastAt(toks []token, i int) bool {

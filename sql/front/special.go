@@ -538,9 +538,14 @@ const SeqFuncPrefix = "meridian_"
 // SeqFuncs are the sequence functions renamed with SeqFuncPrefix.
 var SeqFuncs = map[string]bool{"nextval": true, "currval": true, "setval": true, "lastval": true}
 
-// UnprefixSeqFunc returns a function name without SeqFuncPrefix.
+// UnprefixSeqFunc returns a function name without SeqFuncPrefix, and the
+// name of the type a reg* cast function stands for (a result column's
+// name, as PostgreSQL names a cast's column by its type).
 func UnprefixSeqFunc(name string) string {
-	if rest, ok := strings.CutPrefix(name, SeqFuncPrefix); ok && SeqFuncs[rest] {
+	if name == RegclassOIDFunc {
+		return "regclass"
+	}
+	if rest, ok := strings.CutPrefix(name, SeqFuncPrefix); ok && (SeqFuncs[rest] || regTypes[rest]) {
 		return rest
 	}
 	return name

@@ -265,7 +265,11 @@ func (t *translator) general(toks []token) error {
 			i = j - 1
 		case tok.kind == tokOp && tok.text == "::" && isRegCastAt(toks, i+1):
 			name, j, _ := regCast(toks, i+1)
-			if err := t.wrapOperand(RegFuncPrefix+name, "::", tok.pos); err != nil {
+			fn := RegFuncPrefix + name
+			if name == "regclass" && t.comparedAt(j, toks) {
+				fn = RegclassOIDFunc
+			}
+			if err := t.wrapOperand(fn, "::", tok.pos); err != nil {
 				return err
 			}
 			t.op(")")
@@ -300,6 +304,11 @@ func (t *translator) general(toks []token) error {
 				return syntaxErr(tok.pos, "syntax error at or near \"::\"")
 			}
 			typ, j, err := parseType(toks, i+1)
+			if k, ok := oidTypeAt(toks, i+1); ok {
+				// Meridian's OIDs are bigints: x::oid reads as x::bigint
+				// (x::regclass::oid is a relation's OID).
+				typ, j, err = types.Int8, k, nil
+			}
 			if err != nil {
 				return err
 			}
