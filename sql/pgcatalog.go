@@ -32,6 +32,8 @@ const (
 	nsPublic       = 2200
 	nsInfoSchema   = 13000
 	amHeap         = 2
+	roleOID        = 10   // the bootstrap superuser's OID in PostgreSQL
+	relPgClass     = 1259 // pg_class's own OID (pg_depend.classid)
 	amBtree        = 403
 	encodingUTF8   = 6
 )
@@ -39,7 +41,8 @@ const (
 func objOID(id catalog.ID) int64 { return oidBase + oidStride*int64(id) }
 
 // vtab is a virtual table: its columns ("name:kind" with the kinds of
-// o: oid as int8, t: text, b: bool, i2: int2, i4: int4) and its rows.
+// o: oid as int8, t: text, b: bool, i2: int2, i4: int4, i8: int8) and its
+// rows.
 type vtab struct {
 	cols string
 	rows func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value
@@ -106,8 +109,10 @@ func colByID(t *catalog.Table, id rowenc.ColumnID) string {
 	return "?"
 }
 
+// quoteIdentIfNeeded is PostgreSQL's quote_ident: the name as is when it
+// is a lower-case identifier and not a reserved keyword, else quoted.
 func quoteIdentIfNeeded(s string) string {
-	ok := s != ""
+	ok := s != "" && !pgReservedKeywords[s]
 	for i, r := range s {
 		if !(r >= 'a' && r <= 'z' || r == '_' || i > 0 && r >= '0' && r <= '9') {
 			ok = false
@@ -188,6 +193,29 @@ func balanced(s string) bool {
 	return d == 0
 }
 
+// pgReservedKeywords are the keywords quote_ident quotes: PostgreSQL 15's
+// reserved, column-name and type-function-name keywords (pg_get_keywords()
+// with catcode <> 'U').
+var pgReservedKeywords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`all analyse analyze and any array as asc asymmetric authorization between
+		bigint binary bit boolean both case cast char character check coalesce collate collation column
+		concurrently constraint create cross current_catalog current_date current_role current_schema
+		current_time current_timestamp current_user dec decimal default deferrable desc distinct do else
+		end except exists extract false fetch float for foreign freeze from full grant greatest group
+		grouping having ilike in initially inner inout int integer intersect interval into is isnull join
+		lateral leading least left like limit localtime localtimestamp national natural nchar none
+		normalize not notnull null nullif numeric offset on only or order out outer overlaps overlay
+		placing position precision primary real references returning right row select session_user setof
+		similar smallint some substring symmetric table tablesample then time timestamp to trailing treat
+		trim true union unique user using values varchar variadic verbose when where window with
+		xmlattributes xmlconcat xmlelement xmlexists xmlforest xmlnamespaces xmlparse xmlpi xmlroot
+		xmlserialize xmltable`) {
+		m[w] = true
+	}
+	return m
+}()
+
 var (
 	vTrue  = rowenc.Bool(true)
 	vFalse = rowenc.Bool(false)
@@ -244,6 +272,11 @@ var vtabs = map[string]map[string]vtab{
 					for i := range ixs {
 						out = append(out, row(objOID(t.ID)+int64(ixs[i].ID), ixs[i].Name, "i", amBtree, 0, false, len(ixs[i].ColumnIDs)))
 					}
+				}
+				for _, sq := range c.seqs {
+					// A sequence is a relation of three columns (last_value,
+					// log_cnt, is_called) without an access method.
+					out = append(out, row(objOID(sq.ID), sq.Name, "S", 0, 0, false, 3))
 				}
 				return out
 			}},
@@ -317,6 +350,53 @@ var vtabs = map[string]map[string]vtab{
 				}
 				return out
 			}},
+		"pg_sequence": {"seqrelid:o seqtypid:o seqstart:i8 seqincrement:i8 seqmax:i8 seqmin:i8 seqcache:i8 seqcycle:b",
+			func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
+				var out [][]rowenc.Value
+				for _, sq := range c.seqs {
+					out = append(out, []rowenc.Value{vInt(objOID(sq.ID)), vInt(int64(seqTypeOID(sq))), vInt(sq.Start), vInt(sq.Increment),
+						vInt(sq.Max), vInt(sq.Min), vInt(sq.Cache), vBool(sq.Cycle)})
+				}
+				return out
+			}},
+		// pg_depend holds the one dependency psql reads: a sequence owned by
+		// a column (SERIAL, OWNED BY), deptype 'a'.
+		"pg_depend": {"classid:o objid:o objsubid:i4 refclassid:o refobjid:o refobjsubid:i4 deptype:t",
+			func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
+				var out [][]rowenc.Value
+				for _, sq := range c.seqs {
+					t, col := sq.Owner(c.tables)
+					if t == nil || t.Columns[col].Hidden {
+						continue
+					}
+					out = append(out, []rowenc.Value{vInt(relPgClass), vInt(objOID(sq.ID)), vInt(0), vInt(relPgClass), vInt(objOID(t.ID)),
+						vInt(int64(attnum(t, col))), vText("a")})
+				}
+				return out
+			}},
+		// One role: the connected user, with every attribute (Meridian has
+		// no authentication or privileges yet), as pg_get_userbyid says.
+		"pg_roles": {"oid:o rolname:t rolsuper:b rolinherit:b rolcreaterole:b rolcreatedb:b rolcanlogin:b rolreplication:b " +
+			"rolconnlimit:i4 rolpassword:t rolvaliduntil:t rolbypassrls:b rolconfig:t",
+			func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
+				return [][]rowenc.Value{{vInt(roleOID), vText(ec.s.user), vTrue, vTrue, vTrue, vTrue, vTrue, vTrue,
+					vInt(-1), vText("********"), vNull, vTrue, vNull}}
+			}},
+		"pg_user": {"usename:t usesysid:o usecreatedb:b usesuper:b userepl:b usebypassrls:b passwd:t valuntil:t useconfig:t",
+			func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
+				return [][]rowenc.Value{{vText(ec.s.user), vInt(roleOID), vTrue, vTrue, vTrue, vTrue, vText("********"), vNull, vNull}}
+			}},
+		"pg_auth_members": {"roleid:o member:o grantor:o admin_option:b", func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
+			return nil
+		}},
+		// pg_proc is empty: Meridian has no user-defined functions, and its
+		// built-in functions are not listed (psql's \df filters pg_catalog's
+		// out anyway).
+		"pg_proc": {"oid:o proname:t pronamespace:o proowner:o prolang:o prokind:t prosecdef:b proleakproof:b proisstrict:b " +
+			"proretset:b provolatile:t proparallel:t pronargs:i2 prorettype:o prosrc:t proacl:t",
+			func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
+				return nil
+			}},
 		"pg_type": {"oid:o typname:t typnamespace:o typlen:i2 typtype:t typcollation:o", func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
 			var out [][]rowenc.Value
 			for _, ty := range typeOIDs {
@@ -379,6 +459,29 @@ var vtabs = map[string]map[string]vtab{
 	},
 }
 
+// attnum is pg_attribute.attnum of column col: its position among the
+// visible columns.
+func attnum(t *catalog.Table, col int) int {
+	n := 0
+	for i := 0; i <= col; i++ {
+		if !t.Columns[i].Hidden {
+			n++
+		}
+	}
+	return n
+}
+
+// seqTypeOID is pg_sequence.seqtypid.
+func seqTypeOID(s *catalog.Sequence) uint32 {
+	switch seqType(s) {
+	case "smallint":
+		return types.OIDInt2
+	case "integer":
+		return types.OIDInt4
+	}
+	return types.OIDInt8
+}
+
 func visibleCols(t *catalog.Table) int {
 	n := 0
 	for _, c := range t.Columns {
@@ -414,6 +517,8 @@ func (p *planner) virtualTable(tn *ast.TableName, alias string) (*joinStep, bool
 			typ = types.Int2
 		case "i4":
 			typ = types.Int4
+		case "i8":
+			typ = types.Int8
 		}
 		t.Columns = append(t.Columns, catalog.Column{ID: rowenc.ColumnID(i + 1), Name: name, Type: typ})
 		cols = append(cols, Column{Name: name, Type: typ})
@@ -511,17 +616,24 @@ func (p *planner) pgCatalogFunc(name string, e *ast.FuncCallExpr, hint types.T, 
 		result types.T
 	}
 	sigs := map[string]sig{
-		front.RegexFunc:         {[]types.T{types.Text, types.Text}, types.Bool},
-		"pg_table_is_visible":   {[]types.T{types.Int8}, types.Bool},
-		"pg_get_userbyid":       {[]types.T{types.Int8}, types.Text},
-		"pg_encoding_to_char":   {[]types.T{types.Int4}, types.Text},
-		"format_type":           {[]types.T{types.Int8, types.Int4}, types.Text},
-		"pg_get_expr":           {[]types.T{types.Text, types.Int8, types.Bool}, types.Text},
-		"pg_get_indexdef":       {[]types.T{types.Int8, types.Int4, types.Bool}, types.Text},
-		"pg_get_constraintdef":  {[]types.T{types.Int8, types.Bool}, types.Text},
-		"array_to_string":       {[]types.T{types.Text, types.Text}, types.Text},
-		"meridian_regtype":      {[]types.T{types.Int8}, types.Text},
-		"meridian_regnamespace": {[]types.T{types.Int8}, types.Text},
+		front.RegexFunc:             {[]types.T{types.Text, types.Text}, types.Bool},
+		"pg_table_is_visible":       {[]types.T{types.Int8}, types.Bool},
+		"pg_get_userbyid":           {[]types.T{types.Int8}, types.Text},
+		"pg_encoding_to_char":       {[]types.T{types.Int4}, types.Text},
+		"format_type":               {[]types.T{types.Int8, types.Int4}, types.Text},
+		"pg_get_expr":               {[]types.T{types.Text, types.Int8, types.Bool}, types.Text},
+		"pg_get_indexdef":           {[]types.T{types.Int8, types.Int4, types.Bool}, types.Text},
+		"pg_get_constraintdef":      {[]types.T{types.Int8, types.Bool}, types.Text},
+		"array_to_string":           {[]types.T{types.Text, types.Text}, types.Text},
+		"quote_ident":               {[]types.T{types.Text}, types.Text},
+		"pg_function_is_visible":    {[]types.T{types.Int8}, types.Bool},
+		"pg_get_function_result":    {[]types.T{types.Int8}, types.Text},
+		"pg_get_function_arguments": {[]types.T{types.Int8}, types.Text},
+		"obj_description":           {[]types.T{types.Int8, types.Text}, types.Text},
+		"shobj_description":         {[]types.T{types.Int8, types.Text}, types.Text},
+		"col_description":           {[]types.T{types.Int8, types.Int4}, types.Text},
+		"meridian_regtype":          {[]types.T{types.Int8}, types.Text},
+		"meridian_regnamespace":     {[]types.T{types.Int8}, types.Text},
 	}
 	s, ok := sigs[name]
 	if !ok {
@@ -560,8 +672,16 @@ func (p *planner) pgCatalogFunc(name string, e *ast.FuncCallExpr, hint types.T, 
 				return vNull, err
 			}
 			return vBool(re.MatchString(a[0].S)), nil
-		case "pg_table_is_visible":
+		case "pg_table_is_visible", "pg_function_is_visible":
 			return vTrue, nil
+		case "quote_ident":
+			return vText(quoteIdentIfNeeded(a[0].S)), nil
+		case "obj_description", "shobj_description", "col_description":
+			// Meridian has no COMMENT ON.
+			return vNull, nil
+		case "pg_get_function_result", "pg_get_function_arguments":
+			// pg_proc lists no function.
+			return vNull, nil
 		case "pg_get_userbyid":
 			return vText(ec.s.user), nil
 		case "pg_encoding_to_char":
@@ -570,6 +690,9 @@ func (p *planner) pgCatalogFunc(name string, e *ast.FuncCallExpr, hint types.T, 
 			}
 			return vText(""), nil
 		case "format_type":
+			if a[0].IsNull() {
+				return vNull, nil
+			}
 			mod := int64(-1)
 			if !a[1].IsNull() {
 				mod = a[1].I
@@ -633,5 +756,7 @@ func (p *planner) pgCatalogFunc(name string, e *ast.FuncCallExpr, hint types.T, 
 		}
 		return vNull, pgerror.Unsupported(name)
 	}
-	return &funcExpr{t: result, args: args, strict: true, fn: fn}, true, nil
+	// format_type(oid, NULL) is the type without a modifier, not NULL.
+	strict := name != "format_type"
+	return &funcExpr{t: result, args: args, strict: strict, fn: fn}, true, nil
 }

@@ -223,6 +223,42 @@ func matchEmptyProbe(toks []token) (*EmptyProbe, bool) {
 	return nil, false
 }
 
+// noMemberships is the subquery psql's \du and \dg use for a role's
+// memberships. Meridian has no role membership (and no arrays), so it is
+// always the empty array, spelled as its text form.
+var noMemberships = mustLex("array ( select b . rolname from pg_catalog . pg_auth_members m " +
+	"join pg_catalog . pg_roles b on ( m . roleid = b . oid ) where m . member = r . oid )")
+
+func mustLex(s string) []token {
+	toks, err := lex(s)
+	if err != nil {
+		panic(err)
+	}
+	return toks
+}
+
+// replaceEmptyArrays replaces the noMemberships subquery in toks with '{}'.
+func replaceEmptyArrays(toks []token) []token {
+	n := len(noMemberships)
+	for i := 0; i+n <= len(toks); i++ {
+		if !toks[i].is("array") {
+			continue
+		}
+		match := true
+		for k, want := range noMemberships {
+			if got := toks[i+k]; got.kind != want.kind || got.text != want.text {
+				match = false
+				break
+			}
+		}
+		if match {
+			lit := token{kind: tokString, text: "{}", space: true, pos: toks[i].pos, end: toks[i+n-1].end}
+			toks = append(append(append([]token(nil), toks[:i]...), lit), toks[i+n:]...)
+		}
+	}
+	return toks
+}
+
 // oidTypeAt reports whether toks[i:] name the type oid ([pg_catalog.]oid),
 // and the index after it.
 func oidTypeAt(toks []token, i int) (int, bool) {

@@ -120,6 +120,7 @@ func (t *translator) render() Statement {
 }
 
 func translateStmt(toks []token) (Statement, error) {
+	toks = replaceEmptyArrays(toks)
 	if sp, ok, err := special(toks); ok {
 		if err != nil {
 			return Statement{}, err

@@ -9,16 +9,18 @@ import (
 	"testing"
 )
 
-// TestDescribe runs psql's describe commands (\dt, \d t, \di, \l, \dn)
-// against a node; the output must match testdata/describe.out
-// (regenerate with go test ./tests/e2e -run Describe -rewrite).
+// TestDescribe runs psql's describe commands (\dt, \d t, \di, \l, \dn,
+// \ds, \d on a sequence, \d, \df, \du, \dg, \dv) against a node; the
+// output must match testdata/describe.out (regenerate with go test
+// ./tests/e2e -run Describe -rewrite).
 //
 // Compared with PostgreSQL 15 for the same schema (tests/pgtest), the
 // output is the same but for: Owner is the connected user (Meridian has
 // no object owners; PostgreSQL shows the creating role, and
 // pg_database_owner for schema public); \l lists defaultdb and postgres
 // (no template databases), with Collate/Ctype "C" (strings compare
-// bytewise) and no access privileges.
+// bytewise) and no access privileges. \du lists one role, the connected
+// user, with every attribute (PostgreSQL lists the roles that exist).
 func TestDescribe(t *testing.T) {
 	psql, err := exec.LookPath("psql")
 	if err != nil {
@@ -36,8 +38,9 @@ func TestDescribe(t *testing.T) {
 		return out.String()
 	}
 	run("CREATE TABLE t (id INT PRIMARY KEY, name TEXT NOT NULL, score INT DEFAULT 7, note VARCHAR(20)); CREATE UNIQUE INDEX t_name_idx ON t (name)")
+	run("CREATE TABLE w (a SMALLSERIAL, b INT); CREATE SEQUENCE s1 INCREMENT 5 MAXVALUE 1000 CYCLE OWNED BY w.b; CREATE SEQUENCE s2 AS integer")
 	var got strings.Builder
-	for _, c := range []string{`\dt`, `\d t`, `\di`, `\l`, `\dn`} {
+	for _, c := range []string{`\dt`, `\d t`, `\di`, `\l`, `\dn`, `\ds`, `\d s1`, `\d s2`, `\d w_a_seq`, `\d`, `\df`, `\du`, `\dg`, `\dv`} {
 		got.WriteString("=== " + c + "\n" + run(c))
 	}
 	golden := filepath.Join("testdata", "describe.out")
