@@ -58,8 +58,8 @@ SELECT k, v FROM kv WHERE k = 3;
 	}
 }
 
-// The catalog meta-commands work against Meridian's information_schema and
-// pg_catalog, and using them inside a transaction does not disturb it (they
+// The catalog meta-commands (\d, \d NAME, \l, \ds, \di, \dv, \dn, \du,
+// \df) work against Meridian's information_schema and pg_catalog, and using them inside a transaction does not disturb it (they
 // run on a second connection).
 func TestCatalogOnMeridian(t *testing.T) {
 	url := startMeridian(t)
@@ -67,6 +67,13 @@ func TestCatalogOnMeridian(t *testing.T) {
 \d
 \d kv
 \l
+CREATE SEQUENCE kv_seq;
+\ds
+\di
+\dv
+\dn
+\du
+\df
 BEGIN;
 INSERT INTO kv VALUES (1);
 \d
@@ -78,6 +85,12 @@ SELECT count(*) AS n FROM kv;
 		"   List of relations\n Schema | Name | Type  \n--------+------+-------\n public | kv   | table\n(1 row)\n",
 		" k      | integer | not null | \n",
 		" defaultdb | root  | UTF8\n",
+		" public | kv_seq | sequence | root\n",
+		" public | kv_pkey | index | root\n",
+		"Did not find any relations.\n",
+		" public | root\n",
+		" root      | Superuser\n",
+		" Schema | Name | Result data type | Argument data types \n",
 		"COMMIT\n",
 		" n \n---\n 2\n(1 row)\n",
 	} {

@@ -31,6 +31,8 @@ Catalog
   \d                list tables
   \d NAME           describe a table's columns
   \l                list databases
+  \di, \ds, \dv     list indexes, sequences, views
+  \dn, \du, \df     list schemas, roles, functions
 
 Statements end with ";" outside quotes, dollar quotes and comments; until
 then the prompt shows "->". Ctrl-C discards the line being typed, or
@@ -96,6 +98,30 @@ func (s *session) meta(ctx context.Context, line string, sp *splitter, stopOnErr
 		return s.describe(ctx, args[0])
 	case "l", "list", "l+":
 		return s.listDatabases(ctx)
+	case "di", "di+", "ds", "ds+", "dv", "dv+":
+		return s.listRelations(ctx, cmd[:2])
+	case "dn", "dn+":
+		return s.showCatalog(ctx, `\dn`, "List of schemas", "",
+			`SELECT n.nspname AS "Name", pg_catalog.pg_get_userbyid(n.nspowner) AS "Owner"
+  FROM pg_catalog.pg_namespace n
+ WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+ ORDER BY 1`)
+	case "du", "du+", "dg", "dg+":
+		return s.showCatalog(ctx, `\`+cmd, "List of roles", "",
+			`SELECT r.rolname AS "Role name",
+       CASE WHEN r.rolsuper THEN 'Superuser' WHEN NOT r.rolcanlogin THEN 'Cannot login' ELSE '' END AS "Attributes"
+  FROM pg_catalog.pg_roles r
+ WHERE r.rolname !~ '^pg_'
+ ORDER BY 1`)
+	case "df", "df+":
+		return s.showCatalog(ctx, `\df`, "List of functions", "",
+			`SELECT n.nspname AS "Schema", p.proname AS "Name",
+       pg_catalog.pg_get_function_result(p.oid) AS "Result data type",
+       pg_catalog.pg_get_function_arguments(p.oid) AS "Argument data types"
+  FROM pg_catalog.pg_proc p
+  LEFT JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+ WHERE n.nspname <> 'pg_catalog' AND n.nspname <> 'information_schema'
+ ORDER BY 1, 2, 4`)
 	default:
 		return s.metaFailed(fmt.Sprintf("invalid command \\%s\nTry \\? for help.", cmd))
 	}
@@ -255,6 +281,19 @@ func (s *session) listTables(ctx context.Context) error {
  WHERE table_schema NOT IN ('pg_catalog', 'information_schema')
  ORDER BY 1, 2`,
 		`SHOW TABLES`)
+}
+
+// listRelations is \di, \ds and \dv: the relations of one kind, from
+// pg_catalog as psql lists them.
+func (s *session) listRelations(ctx context.Context, cmd string) error {
+	rel := map[string]struct{ kind, typ string }{"di": {"i", "index"}, "ds": {"S", "sequence"}, "dv": {"v", "view"}}[cmd]
+	return s.showCatalog(ctx, `\`+cmd, "List of relations", "Did not find any relations.",
+		`SELECT n.nspname AS "Schema", c.relname AS "Name", '`+rel.typ+`' AS "Type",
+       pg_catalog.pg_get_userbyid(c.relowner) AS "Owner"
+  FROM pg_catalog.pg_class c
+  LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind = '`+rel.kind+`' AND n.nspname <> 'pg_catalog' AND n.nspname <> 'information_schema'
+ ORDER BY 1, 2`)
 }
 
 // describe is \d NAME: the columns of a table. NAME is folded to lower
