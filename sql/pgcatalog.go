@@ -34,6 +34,8 @@ const (
 	amHeap         = 2
 	roleOID        = 10   // the bootstrap superuser's OID in PostgreSQL
 	relPgClass     = 1259 // pg_class's own OID (pg_depend.classid)
+	spcDefault     = 1663 // the pg_default tablespace
+	spcGlobal      = 1664
 	amBtree        = 403
 	encodingUTF8   = 6
 )
@@ -293,7 +295,7 @@ var vtabs = map[string]map[string]vtab{
 				return out
 			}},
 		"pg_attribute": {"attrelid:o attname:t atttypid:o atttypmod:i4 attnum:i2 attnotnull:b atthasdef:b attisdropped:b " +
-			"attcollation:o attidentity:t attgenerated:t attlen:i2",
+			"attcollation:o attidentity:t attgenerated:t attlen:i2 attstorage:t attcompression:t attstattarget:i4",
 			func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
 				var out [][]rowenc.Value
 				for _, t := range c.tables {
@@ -308,7 +310,8 @@ var vtabs = map[string]map[string]vtab{
 							coll = 100
 						}
 						out = append(out, []rowenc.Value{vInt(objOID(t.ID)), vText(col.Name), vInt(int64(col.Type.OID)), vInt(int64(col.Type.Modifier())),
-							vInt(int64(n)), vBool(col.NotNull), vBool(col.Default != ""), vFalse, vInt(coll), vText(""), vText(""), vInt(int64(col.Type.Size()))})
+							vInt(int64(n)), vBool(col.NotNull), vBool(col.Default != ""), vFalse, vInt(coll), vText(""), vText(""), vInt(int64(col.Type.Size())),
+							vText(attStorage(col.Type)), vText(""), vInt(-1)})
 					}
 				}
 				return out
@@ -412,14 +415,18 @@ var vtabs = map[string]map[string]vtab{
 		"pg_collation": {"oid:o collname:t", func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
 			return [][]rowenc.Value{{vInt(100), vText("default")}, {vInt(950), vText("C")}}
 		}},
-		"pg_database": {"oid:o datname:t datdba:o encoding:i4 datlocprovider:t datistemplate:b datallowconn:b datcollate:t datctype:t daticulocale:t datacl:t",
+		"pg_database": {"oid:o datname:t datdba:o encoding:i4 datlocprovider:t datistemplate:b datallowconn:b datcollate:t datctype:t daticulocale:t datacl:t dattablespace:o",
 			func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
 				var out [][]rowenc.Value
 				for _, d := range c.dbs {
-					out = append(out, []rowenc.Value{vInt(objOID(d.ID)), vText(d.Name), vInt(10), vInt(encodingUTF8), vText("c"), vFalse, vTrue, vText("C"), vText("C"), vNull, vNull})
+					out = append(out, []rowenc.Value{vInt(objOID(d.ID)), vText(d.Name), vInt(10), vInt(encodingUTF8), vText("c"), vFalse, vTrue, vText("C"), vText("C"), vNull, vNull, vInt(spcDefault)})
 				}
 				return out
 			}},
+		"pg_tablespace": {"oid:o spcname:t spcowner:o spcacl:t spcoptions:t", func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
+			return [][]rowenc.Value{{vInt(spcDefault), vText("pg_default"), vInt(roleOID), vNull, vNull},
+				{vInt(spcGlobal), vText("pg_global"), vInt(roleOID), vNull, vNull}}
+		}},
 	},
 	"information_schema": {
 		"tables": {"table_catalog:t table_schema:t table_name:t table_type:t", func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
@@ -469,6 +476,60 @@ func attnum(t *catalog.Table, col int) int {
 		}
 	}
 	return n
+}
+
+// attStorage is the storage strategy PostgreSQL gives a type (typstorage):
+// main for numeric, extended for the other variable-length types, plain
+// for fixed-length ones. (Meridian stores every value inline.)
+func attStorage(t types.T) string {
+	switch {
+	case t.OID == types.OIDNumeric:
+		return "m"
+	case t.Size() < 0:
+		return "x"
+	}
+	return "p"
+}
+
+// sizePretty is pg_size_pretty(bigint), PostgreSQL 15's algorithm: the
+// largest unit under its limit, halves rounded away from zero.
+func sizePretty(size int64) string {
+	units := []struct {
+		name  string
+		limit int64
+		round bool
+		bits  uint
+	}{
+		{"bytes", 10 * 1024, false, 0}, {"kB", 20*1024 - 1, true, 10}, {"MB", 20*1024 - 1, true, 20},
+		{"GB", 20*1024 - 1, true, 30}, {"TB", 20*1024 - 1, true, 40}, {"PB", 20*1024 - 1, true, 50},
+	}
+	abs := func(x int64) int64 {
+		if x < 0 {
+			return -x
+		}
+		return x
+	}
+	b2i := func(b bool) uint {
+		if b {
+			return 1
+		}
+		return 0
+	}
+	for k, u := range units {
+		if k == len(units)-1 || abs(size) < u.limit {
+			if u.round {
+				if size < 0 {
+					size = (size - 1) / 2
+				} else {
+					size = (size + 1) / 2
+				}
+			}
+			return strconv.FormatInt(size, 10) + " " + u.name
+		}
+		next := units[k+1]
+		size /= int64(1) << (next.bits - u.bits - b2i(next.round) + b2i(u.round))
+	}
+	return ""
 }
 
 // seqTypeOID is pg_sequence.seqtypid.
@@ -626,6 +687,13 @@ func (p *planner) pgCatalogFunc(name string, e *ast.FuncCallExpr, hint types.T, 
 		"pg_get_constraintdef":      {[]types.T{types.Int8, types.Bool}, types.Text},
 		"array_to_string":           {[]types.T{types.Text, types.Text}, types.Text},
 		"quote_ident":               {[]types.T{types.Text}, types.Text},
+		"has_database_privilege":    {[]types.T{types.Text, types.Text}, types.Bool},
+		"pg_database_size":          {[]types.T{types.Text}, types.Int8},
+		"pg_size_pretty":            {[]types.T{types.Int8}, types.Text},
+		"pg_table_size":             {[]types.T{types.Int8}, types.Int8},
+		"pg_relation_size":          {[]types.T{types.Int8}, types.Int8},
+		"pg_total_relation_size":    {[]types.T{types.Int8}, types.Int8},
+		"pg_indexes_size":           {[]types.T{types.Int8}, types.Int8},
 		"pg_function_is_visible":    {[]types.T{types.Int8}, types.Bool},
 		"pg_get_function_result":    {[]types.T{types.Int8}, types.Text},
 		"pg_get_function_arguments": {[]types.T{types.Int8}, types.Text},
@@ -676,6 +744,15 @@ func (p *planner) pgCatalogFunc(name string, e *ast.FuncCallExpr, hint types.T, 
 			return vTrue, nil
 		case "quote_ident":
 			return vText(quoteIdentIfNeeded(a[0].S)), nil
+		case "pg_size_pretty":
+			return vText(sizePretty(a[0].I)), nil
+		case "has_database_privilege":
+			// Every user may do everything (no privileges yet).
+			return vTrue, nil
+		case "pg_table_size", "pg_relation_size", "pg_total_relation_size", "pg_indexes_size", "pg_database_size":
+			// A relation's size is not tracked per relation; NULL says
+			// unknown rather than a made-up number.
+			return vNull, nil
 		case "obj_description", "shobj_description", "col_description":
 			// Meridian has no COMMENT ON.
 			return vNull, nil

@@ -223,11 +223,19 @@ func matchEmptyProbe(toks []token) (*EmptyProbe, bool) {
 	return nil, false
 }
 
-// noMemberships is the subquery psql's \du and \dg use for a role's
-// memberships. Meridian has no role membership (and no arrays), so it is
-// always the empty array, spelled as its text form.
-var noMemberships = mustLex("array ( select b . rolname from pg_catalog . pg_auth_members m " +
-	"join pg_catalog . pg_roles b on ( m . roleid = b . oid ) where m . member = r . oid )")
+// emptyArrays are array expressions of psql's describe queries whose value
+// Meridian knows without arrays, replaced by their text form: \du's and
+// \dg's memberships (Meridian has no role membership) and \d+'s storage
+// options (Meridian keeps none: WITH options are ignored).
+var emptyArrays = []struct {
+	toks []token
+	text string
+}{
+	{mustLex("array ( select b . rolname from pg_catalog . pg_auth_members m " +
+		"join pg_catalog . pg_roles b on ( m . roleid = b . oid ) where m . member = r . oid )"), "{}"},
+	{mustLex("pg_catalog . array_to_string ( c . reloptions || array ( select 'toast.' || x " +
+		"from pg_catalog . unnest ( tc . reloptions ) x ) , ', ' )"), ""},
+}
 
 func mustLex(s string) []token {
 	toks, err := lex(s)
@@ -237,26 +245,33 @@ func mustLex(s string) []token {
 	return toks
 }
 
-// replaceEmptyArrays replaces the noMemberships subquery in toks with '{}'.
+// replaceEmptyArrays replaces the emptyArrays expressions in toks with
+// their text.
 func replaceEmptyArrays(toks []token) []token {
-	n := len(noMemberships)
-	for i := 0; i+n <= len(toks); i++ {
-		if !toks[i].is("array") {
+	for i := 0; i < len(toks); i++ {
+		if !toks[i].is("array") && !toks[i].is("pg_catalog") {
 			continue
 		}
-		match := true
-		for k, want := range noMemberships {
-			if got := toks[i+k]; got.kind != want.kind || got.text != want.text {
-				match = false
-				break
+		for _, ea := range emptyArrays {
+			n := len(ea.toks)
+			if i+n > len(toks) || !sameTokens(toks[i:i+n], ea.toks) {
+				continue
 			}
-		}
-		if match {
-			lit := token{kind: tokString, text: "{}", space: true, pos: toks[i].pos, end: toks[i+n-1].end}
+			lit := token{kind: tokString, text: ea.text, space: true, pos: toks[i].pos, end: toks[i+n-1].end}
 			toks = append(append(append([]token(nil), toks[:i]...), lit), toks[i+n:]...)
+			break
 		}
 	}
 	return toks
+}
+
+func sameTokens(a, b []token) bool {
+	for k := range b {
+		if a[k].kind != b[k].kind || a[k].text != b[k].text {
+			return false
+		}
+	}
+	return true
 }
 
 // oidTypeAt reports whether toks[i:] name the type oid ([pg_catalog.]oid),

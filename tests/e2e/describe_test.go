@@ -10,7 +10,8 @@ import (
 )
 
 // TestDescribe runs psql's describe commands (\dt, \d t, \di, \l, \dn,
-// \ds, \d on a sequence, \d, \df, \du, \dg, \dv) against a node; the
+// \ds, \d on a sequence, \d, \df, \du, \dg, \dv, and the + forms of
+// \d, \dt, \di, \ds, \l, \dn, \du) against a node; the
 // output must match testdata/describe.out (regenerate with go test
 // ./tests/e2e -run Describe -rewrite).
 //
@@ -20,7 +21,10 @@ import (
 // pg_database_owner for schema public); \l lists defaultdb and postgres
 // (no template databases), with Collate/Ctype "C" (strings compare
 // bytewise) and no access privileges. \du lists one role, the connected
-// user, with every attribute (PostgreSQL lists the roles that exist).
+// user, with every attribute (PostgreSQL lists the roles that exist). Sizes
+// in the + forms are empty: Meridian does not track a relation's or a
+// database's size (pg_table_size and friends are NULL), and \dn+ shows no
+// privileges or description for schema public.
 func TestDescribe(t *testing.T) {
 	psql, err := exec.LookPath("psql")
 	if err != nil {
@@ -40,7 +44,8 @@ func TestDescribe(t *testing.T) {
 	run("CREATE TABLE t (id INT PRIMARY KEY, name TEXT NOT NULL, score INT DEFAULT 7, note VARCHAR(20)); CREATE UNIQUE INDEX t_name_idx ON t (name)")
 	run("CREATE TABLE w (a SMALLSERIAL, b INT); CREATE SEQUENCE s1 INCREMENT 5 MAXVALUE 1000 CYCLE OWNED BY w.b; CREATE SEQUENCE s2 AS integer")
 	var got strings.Builder
-	for _, c := range []string{`\dt`, `\d t`, `\di`, `\l`, `\dn`, `\ds`, `\d s1`, `\d s2`, `\d w_a_seq`, `\d`, `\df`, `\du`, `\dg`, `\dv`} {
+	for _, c := range []string{`\dt`, `\d t`, `\di`, `\l`, `\dn`, `\ds`, `\d s1`, `\d s2`, `\d w_a_seq`, `\d`, `\df`, `\du`, `\dg`, `\dv`,
+		`\d+ t`, `\d+ w_a_seq`, `\dt+`, `\di+`, `\ds+`, `\l+`, `\dn+`, `\du+`} {
 		got.WriteString("=== " + c + "\n" + run(c))
 	}
 	golden := filepath.Join("testdata", "describe.out")
