@@ -13,7 +13,9 @@ import (
 var rewrite = flag.Bool("rewrite", false, "rewrite the golden files in testdata/")
 
 // psql runs testdata/psql.sql against a node; its output must match
-// testdata/psql.out (regenerate with go test ./tests/e2e -run PSQL -rewrite).
+// testdata/psql.out (regenerate with go test ./tests/e2e -run PSQL -rewrite),
+// which is also what psql prints running the script against PostgreSQL 15
+// (\x, \copy (query), COPY (query), SERIAL with ALTER SEQUENCE included).
 func TestPSQL(t *testing.T) {
 	psql, err := exec.LookPath("psql")
 	if err != nil {

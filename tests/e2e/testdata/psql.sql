@@ -11,4 +11,13 @@ DELETE FROM fruit WHERE id = 3;
 SELECT count(*) FROM fruit;
 ROLLBACK;
 SELECT id, name FROM fruit ORDER BY id DESC;
+\x on
+SELECT * FROM fruit WHERE id = 1;
+\x off
+\copy (SELECT id, name, price FROM fruit ORDER BY id) TO STDOUT WITH CSV HEADER
+COPY (SELECT name FROM fruit WHERE ripe ORDER BY 1) TO STDOUT;
+CREATE TABLE basket (id SERIAL PRIMARY KEY, fruit_id INT);
+ALTER SEQUENCE basket_id_seq RESTART WITH 10 INCREMENT BY 5;
+INSERT INTO basket (fruit_id) VALUES (1), (2) RETURNING id;
+SELECT pg_get_serial_sequence('basket', 'id'), currval('basket_id_seq');
 \echo done
