@@ -15,6 +15,10 @@ type prepared struct {
 	stmt   *front.Parsed // nil for an empty query
 	ptypes []types.T
 	cols   []Column
+	// reusable says whether the statement's plan may be kept between
+	// executions; plan is the one kept (plancache.go).
+	reusable bool
+	plan     cachedPlan
 }
 
 var _ Prepared = (*prepared)(nil)
@@ -25,7 +29,7 @@ func (p *prepared) SQL() string           { return p.sql }
 
 // Prepare implements Session.
 func (s *session) Prepare(ctx context.Context, query string, paramTypes []types.T) (Prepared, error) {
-	stmts, err := s.parser.Parse(query)
+	stmts, err := s.parsePrepared(query)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
@@ -37,6 +41,7 @@ func (s *session) Prepare(ctx context.Context, query string, paramTypes []types.
 		return p, nil
 	}
 	p.stmt = &stmts[0]
+	p.reusable = reusableAST(p.stmt.AST)
 	ctl := controlOf(p.stmt.AST)
 	if s.state == stateFailed && ctl != ctlCommit && ctl != ctlRollback {
 		return nil, pgerror.New(pgerror.CodeInFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
@@ -101,5 +106,9 @@ func (s *session) ExecPrepared(ctx context.Context, pr Prepared, params []rowenc
 	}
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
+	if p.reusable {
+		s.execPlan = &p.plan
+		defer func() { s.execPlan = nil }()
+	}
 	return s.execOne(ctx, p.stmt, p.ptypes, params, w)
 }

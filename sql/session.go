@@ -39,6 +39,9 @@ type session struct {
 	// stmtCache holds parsed templates of repeated simple queries
 	// (stmtcache.go).
 	stmtCache stmtCache
+	// execPlan is the kept plan of the prepared statement being executed,
+	// or nil (plancache.go).
+	execPlan *cachedPlan
 }
 
 var _ Session = (*session)(nil)
@@ -306,7 +309,7 @@ func (s *session) execStmt(ctx context.Context, tx txn.Txn, st *front.Parsed, pt
 	if params == nil && st.NumParams > 0 {
 		return pgerror.New(pgerror.CodeUndefinedParameter, "there is no parameter $%d", st.Params[0])
 	}
-	p, err := s.plan(ctx, tx, st, ptypes)
+	p, err := s.planFor(ctx, tx, st, ptypes)
 	if err != nil {
 		return err
 	}

@@ -44,6 +44,11 @@ const maxTemplated = 64
 const sentinelBase = 1_000_000_000
 
 type stmtCache struct {
+	// prepared are the parses of statements prepared before, by text:
+	// drivers prepare the same text again and again (pgbench -M extended
+	// before every execution, pgx for every new connection-level cache
+	// miss), and a prepared statement's AST is only read.
+	prepared  map[string]front.Parsed
 	templates map[string]*stmtTemplate
 	// seen are shapes parsed once: a template is made at the second
 	// sighting, so one-off statements do not pay for the sentinel parse.
@@ -101,6 +106,28 @@ func (s *session) parseSimple(query string) ([]front.Parsed, error) {
 			c.templates = make(map[string]*stmtTemplate)
 		}
 		c.templates[key] = t
+	}
+	return stmts, nil
+}
+
+// parsePrepared parses the text of a statement to prepare, reusing the
+// parse of the same text prepared before. The caller must not change the
+// AST it gets.
+func (s *session) parsePrepared(query string) ([]front.Parsed, error) {
+	c := &s.stmtCache
+	if st, ok := c.prepared[query]; ok {
+		return []front.Parsed{st}, nil
+	}
+	stmts, err := s.parser.Parse(query)
+	if err != nil || len(stmts) != 1 {
+		return stmts, err
+	}
+	switch stmts[0].AST.(type) {
+	case *ast.SelectStmt, *ast.SetOprStmt, *ast.InsertStmt, *ast.UpdateStmt, *ast.DeleteStmt:
+		if c.prepared == nil || len(c.prepared) >= maxShapes {
+			c.prepared = make(map[string]front.Parsed)
+		}
+		c.prepared[query] = stmts[0]
 	}
 	return stmts, nil
 }

@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,6 +10,8 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/test_driver"
 
 	"github.com/meridiandb/meridian/sql/front"
+	"github.com/meridiandb/meridian/sql/pgerror"
+	"github.com/meridiandb/meridian/sql/rowenc"
 )
 
 // literalNodes prints every literal node of n with its type, which
@@ -146,6 +149,104 @@ func BenchmarkParseSimple(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if _, err := s.parseSimple(fmt.Sprintf("SELECT abalance FROM pgbench_accounts WHERE aid = %d;", i)); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestPrepareSameText prepares one text several times: the parse is
+// shared, the description follows the catalog.
+func TestPrepareSameText(t *testing.T) {
+	ctx := context.Background()
+	s := mustSession(t, openStore(t))
+	mustExec(t, s, "CREATE TABLE t (id INT PRIMARY KEY, v INT); INSERT INTO t VALUES (1, 10)")
+	const q = "SELECT * FROM t WHERE id = $1"
+	p1, err := s.Prepare(ctx, q, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, s, "ALTER TABLE t ADD COLUMN w INT DEFAULT 5")
+	p2, err := s.Prepare(ctx, q, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p1.Columns()) != 2 || len(p2.Columns()) != 3 {
+		t.Fatalf("columns %v then %v", p1.Columns(), p2.Columns())
+	}
+	w := &rowsWriter{}
+	if err := s.ExecPrepared(ctx, p2, []rowenc.Value{rowenc.Int(1)}, w); err != nil {
+		t.Fatal(err)
+	}
+	if len(w.got) != 1 || len(w.got[0]) != 3 || w.got[0][1].I != 10 {
+		t.Fatalf("rows %v", w.got)
+	}
+}
+
+// TestPreparedPlanKept executes a prepared SELECT many times, around DDL
+// and read-only blocks: every execution answers as a fresh plan would.
+func TestPreparedPlanKept(t *testing.T) {
+	ctx := context.Background()
+	a, b := twoSessions(t)
+	mustExec(t, a, "CREATE TABLE t (id INT PRIMARY KEY, v INT); INSERT INTO t VALUES (1, 10), (2, 20)")
+	p, err := a.Prepare(ctx, "SELECT * FROM t WHERE id = $1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.(*prepared).reusable {
+		t.Fatal("point SELECT not reusable")
+	}
+	run := func(id int64) *rowsWriter {
+		t.Helper()
+		w := &rowsWriter{}
+		if err := a.ExecPrepared(ctx, p, []rowenc.Value{rowenc.Int(id)}, w); err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	for i := 0; i < 3; i++ {
+		for id := int64(1); id <= 2; id++ {
+			if w := run(id); len(w.got) != 1 || w.got[0][1].I != 10*id || len(w.cols) != 2 {
+				t.Fatalf("id %d: cols %v rows %v", id, w.cols, w.got)
+			}
+		}
+	}
+	if p.(*prepared).plan.pl == nil {
+		t.Fatal("no plan kept")
+	}
+	mustExec(t, a, "BEGIN READ ONLY")
+	mustExec(t, b, "ALTER TABLE t ADD COLUMN w INT DEFAULT 7")
+	if w := run(1); len(w.cols) != 2 {
+		t.Fatalf("in a snapshot from before ALTER: cols %v", w.cols)
+	}
+	mustExec(t, a, "COMMIT")
+	for i := 0; i < 2; i++ {
+		if w := run(2); len(w.cols) != 3 || len(w.got) != 1 || w.got[0][2].I != 7 {
+			t.Fatalf("after ALTER: cols %v rows %v", w.cols, w.got)
+		}
+	}
+	mustExec(t, b, "DROP TABLE t")
+	if err := a.ExecPrepared(ctx, p, []rowenc.Value{rowenc.Int(1)}, &rowsWriter{}); pgerror.Code(err) != pgerror.CodeUndefinedTable {
+		t.Fatalf("after DROP: %v", err)
+	}
+}
+
+func TestReusableAST(t *testing.T) {
+	for q, want := range map[string]bool{
+		"SELECT abalance FROM pgbench_accounts WHERE aid = $1":   true,
+		"SELECT a, b + 1 FROM t WHERE a > $1 ORDER BY b LIMIT 3": true,
+		"SELECT a FROM t WHERE b = 'x'":                          false,
+		"SELECT now() FROM t":                                    false,
+		"SELECT count(*) FROM t":                                 false,
+		"SELECT a FROM t WHERE a IN (SELECT b FROM u)":           false,
+		"SELECT a FROM t FOR UPDATE":                             false,
+		"WITH c AS (SELECT 1) SELECT * FROM c":                   false,
+		"INSERT INTO t VALUES (1)":                               false,
+	} {
+		stmts, err := front.NewParser().Parse(q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if got := reusableAST(stmts[0].AST); got != want {
+			t.Errorf("%s: reusable %v, want %v", q, got, want)
 		}
 	}
 }

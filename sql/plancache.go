@@ -1,0 +1,113 @@
+package sql
+
+import (
+	"context"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/test_driver"
+
+	"github.com/meridiandb/meridian/clock"
+	"github.com/meridiandb/meridian/sql/front"
+	"github.com/meridiandb/meridian/sql/types"
+	"github.com/meridiandb/meridian/txn"
+)
+
+// A prepared statement keeps the plan of its last execution and runs it
+// again instead of planning, when both executions are read-only and the
+// plan is still the one planning would make:
+//
+//   - The plan depends only on the catalog, read at the planning
+//     transaction's timestamp. The catalog cache's argument (catcache.go)
+//     shows that a read-only transaction that loaded catalog state s
+//     before it began, with no catalog writer in flight, read at ts0 the
+//     catalog that every read-only transaction with timestamp ts >= ts0
+//     sees while the state is still s. The plan is tagged (s, ts0) and
+//     reused under the same condition.
+//   - Only plans of shapes that read nothing else and keep no state
+//     between executions are kept: a SELECT from one table, with no
+//     function calls, subqueries, string literals (their value may depend
+//     on the session's TimeZone), aggregates, window functions, CTEs or
+//     locking clause (reusableAST), which plans as a selectPlan over a
+//     table scan (reusablePlan).
+//
+// Read-write transactions always plan: their catalog reads take the shared
+// locks that order DDL against them.
+type cachedPlan struct {
+	pl plan // nil: none yet
+	at uint64
+	ts clock.Timestamp
+}
+
+func (c *cachedPlan) lookup(rt *cachedReadTxn) plan {
+	if c.pl == nil || rt.cache.state.Load() != c.at || rt.ReadTimestamp().Less(c.ts) {
+		return nil
+	}
+	return c.pl
+}
+
+func (c *cachedPlan) store(pl plan, rt *cachedReadTxn) {
+	if rt.begun&stateWritersMask != 0 {
+		return
+	}
+	c.pl, c.at, c.ts = pl, rt.begun, rt.ReadTimestamp()
+}
+
+// planFor plans st, or reuses the plan of the prepared statement being
+// executed (s.execPlan) when the rules above allow.
+func (s *session) planFor(ctx context.Context, tx txn.Txn, st *front.Parsed, ptypes []types.T) (plan, error) {
+	cp := s.execPlan
+	rt, ok := tx.(*cachedReadTxn)
+	if cp == nil || !ok {
+		return s.plan(ctx, tx, st, ptypes)
+	}
+	if pl := cp.lookup(rt); pl != nil {
+		return pl, nil
+	}
+	pl, err := s.plan(ctx, tx, st, ptypes)
+	if err == nil && reusablePlan(pl) {
+		cp.store(pl, rt)
+	}
+	return pl, err
+}
+
+func reusablePlan(pl plan) bool {
+	sp, ok := pl.(*selectPlan)
+	return ok && sp.scan != nil && sp.join == nil && sp.aggs == nil && (sp.wins == nil || len(sp.wins.funcs) == 0)
+}
+
+// reusableAST reports whether a statement is of a shape whose plan may be
+// kept (see cachedPlan).
+func reusableAST(n ast.StmtNode) bool {
+	sel, ok := n.(*ast.SelectStmt)
+	if !ok || sel.With != nil || sel.LockInfo != nil && sel.LockInfo.LockType != ast.SelectLockNone ||
+		sel.Kind != ast.SelectStmtKindSelect {
+		return false
+	}
+	v := &shapeChecker{ok: true}
+	n.Accept(v)
+	return v.ok
+}
+
+// shapeChecker clears ok at the first node outside the kept shapes.
+type shapeChecker struct{ ok bool }
+
+func (v *shapeChecker) Enter(n ast.Node) (ast.Node, bool) {
+	switch n := n.(type) {
+	case *ast.SelectStmt, *ast.FieldList, *ast.SelectField, *ast.TableRefsClause, *ast.Join,
+		*ast.TableSource, *ast.TableName, *ast.ColumnNameExpr, *ast.ColumnName,
+		*ast.BinaryOperationExpr, *ast.UnaryOperationExpr, *ast.ParenthesesExpr,
+		*ast.IsNullExpr, *ast.IsTruthExpr, *ast.BetweenExpr, *ast.PatternInExpr,
+		*ast.OrderByClause, *ast.ByItem, *ast.Limit, *test_driver.ParamMarkerExpr:
+		return n, false
+	case *test_driver.ValueExpr:
+		switch n.Kind() {
+		case test_driver.KindString, test_driver.KindBytes:
+		default:
+			return n, false
+		}
+	}
+	v.ok = false
+	return n, true
+}
+
+func (v *shapeChecker) Leave(n ast.Node) (ast.Node, bool) { return n, v.ok }
