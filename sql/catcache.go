@@ -67,6 +67,26 @@ type catalogCache struct {
 	// read by transactions that loaded state == at before they began.
 	at      uint64               // guarded by mu
 	entries map[string]cachedKey // guarded by mu
+	// objs are databases and tables as resolved by name from the keys in
+	// entries (plan.go): a lookup is a function of the keys it reads, so
+	// the same rule keeps it valid, and it saves building the keys and
+	// copying the decoded descriptor.
+	objs map[objKey]cachedObj // guarded by mu
+}
+
+// objKey names a resolved object: a database (kind 'd', name) or a table
+// (kind 't', db, name).
+type objKey struct {
+	kind byte
+	db   catalog.ID
+	name string
+}
+
+type cachedObj struct {
+	// obj is a *catalog.Database or *catalog.Table never handed out
+	// (callers get copies), or nil when the name resolved to nothing.
+	obj any
+	ts  clock.Timestamp
 }
 
 type cachedKey struct {
@@ -110,6 +130,54 @@ func (c *catalogCache) lookup(key []byte, ts clock.Timestamp) (cachedKey, bool) 
 	return e, true
 }
 
+func (c *catalogCache) lookupObj(k objKey, ts clock.Timestamp) (any, bool) {
+	s := c.state.Load()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.at != s || c.objs == nil {
+		return nil, false
+	}
+	e, ok := c.objs[k]
+	if !ok || ts.Less(e.ts) {
+		return nil, false
+	}
+	return e.obj, true
+}
+
+// fillObj records an object resolved by a read-only transaction that
+// loaded state begun before it began, at ts. obj must not be changed
+// afterwards.
+func (c *catalogCache) fillObj(begun uint64, k objKey, obj any, ts clock.Timestamp) {
+	if begun&stateWritersMask != 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.reset(begun) {
+		return
+	}
+	if e, ok := c.objs[k]; ok && e.ts.LessEq(ts) {
+		return
+	}
+	if len(c.objs) >= maxCachedKeys {
+		clear(c.objs)
+	}
+	c.objs[k] = cachedObj{obj: obj, ts: ts}
+}
+
+// reset makes the maps the ones of state begun, unless the state moved
+// on; it reports whether entries of begun may be added. c.mu is held.
+func (c *catalogCache) reset(begun uint64) bool {
+	if c.at == begun && c.entries != nil {
+		return true
+	}
+	if c.state.Load() != begun {
+		return false // the entries would be stale for every later reader
+	}
+	c.at, c.entries, c.objs = begun, make(map[string]cachedKey), make(map[objKey]cachedObj)
+	return true
+}
+
 // fill records what a read-only transaction that loaded state begun
 // before it began read at ts.
 func (c *catalogCache) fill(begun uint64, key, value []byte, found bool, ts clock.Timestamp) {
@@ -118,11 +186,8 @@ func (c *catalogCache) fill(begun uint64, key, value []byte, found bool, ts cloc
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.at != begun || c.entries == nil {
-		if c.state.Load() != begun {
-			return // the entries would be stale for every later reader
-		}
-		c.at, c.entries = begun, make(map[string]cachedKey)
+	if !c.reset(begun) {
+		return
 	}
 	if e, ok := c.entries[string(key)]; ok && e.ts.LessEq(ts) {
 		return

@@ -73,7 +73,7 @@ func (p *planner) database() (*catalog.Database, error) {
 	if p.db != nil {
 		return p.db, nil
 	}
-	db, err := catalog.LookupDatabase(p.ctx, p.tx, p.s.dbName)
+	db, err := p.lookupDatabase()
 	if err != nil {
 		return nil, err
 	}
@@ -165,13 +165,67 @@ func (p *planner) resolveTable(tn *ast.TableName) (*catalog.Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := catalog.LookupTable(p.ctx, p.tx, db.ID, tn.Name.O)
+	t, err := p.lookupTable(db.ID, tn.Name.O)
 	if err != nil {
 		return nil, err
 	}
 	if t == nil {
 		return nil, pgerror.New(pgerror.CodeUndefinedTable, "relation %q does not exist", tn.Name.O)
 	}
+	return t, nil
+}
+
+// lookupDatabase is catalog.LookupDatabase, through the catalog cache in
+// a read-only transaction.
+func (p *planner) lookupDatabase() (*catalog.Database, error) {
+	rt, ok := p.tx.(*cachedReadTxn)
+	if !ok {
+		return catalog.LookupDatabase(p.ctx, p.tx, p.s.dbName)
+	}
+	k := objKey{kind: 'd', name: p.s.dbName}
+	if o, ok := rt.cache.lookupObj(k, rt.ReadTimestamp()); ok {
+		if o == nil {
+			return nil, nil
+		}
+		db := *o.(*catalog.Database)
+		return &db, nil
+	}
+	db, err := catalog.LookupDatabase(p.ctx, p.tx, p.s.dbName)
+	if err != nil {
+		return nil, err
+	}
+	if db == nil {
+		rt.cache.fillObj(rt.begun, k, nil, rt.ReadTimestamp())
+		return nil, nil
+	}
+	kept := *db
+	rt.cache.fillObj(rt.begun, k, &kept, rt.ReadTimestamp())
+	return db, nil
+}
+
+// lookupTable is catalog.LookupTable, through the catalog cache in a
+// read-only transaction.
+func (p *planner) lookupTable(dbID catalog.ID, name string) (*catalog.Table, error) {
+	rt, ok := p.tx.(*cachedReadTxn)
+	if !ok {
+		return catalog.LookupTable(p.ctx, p.tx, dbID, name)
+	}
+	k := objKey{kind: 't', db: dbID, name: name}
+	if o, ok := rt.cache.lookupObj(k, rt.ReadTimestamp()); ok {
+		if o == nil {
+			return nil, nil
+		}
+		return o.(*catalog.Table).Clone(), nil
+	}
+	t, err := catalog.LookupTable(p.ctx, p.tx, dbID, name)
+	if err != nil {
+		return nil, err
+	}
+	if t == nil {
+		rt.cache.fillObj(rt.begun, k, nil, rt.ReadTimestamp())
+		return nil, nil
+	}
+	rt.cache.fillObj(rt.begun, k, t.Clone(), rt.ReadTimestamp())
 	return t, nil
 }
 
