@@ -27,9 +27,17 @@ import (
 // stay unique across nodes — each block is reserved in the store — but, as
 // with PostgreSQL's CACHE, they are not handed out in order across nodes
 // (or sessions, for Cache > 1), and an unused block is lost when the node
-// stops. A sequence created by the current, uncommitted transaction is
-// invisible to a separate transaction; then the reservation happens in the
-// statement's transaction instead (and is rolled back with it).
+// stops.
+//
+// A sequence whose descriptor or value the statement's transaction wrote
+// (CREATE, ALTER, SERIAL, a reservation made in it) is locked by that
+// transaction until it ends, so a separate transaction would wait on it
+// while the statement waits on the separate one: a deadlock. The session
+// remembers such sequences with the transaction that wrote them
+// (sessionSeqs.writtenBy), and their values are then reserved in the
+// statement's transaction (and rolled back with it). Another session's
+// uncommitted sequence is invisible to a separate transaction as well
+// (errSeqNotVisible).
 
 const (
 	codeObjectNotInPrerequisiteState = "55000"
@@ -95,6 +103,31 @@ func (s *Server) seqCache() *seqCache {
 type sessionSeqs struct {
 	last    map[string]int64
 	lastval *int64
+	// writtenBy maps a sequence to the transaction of this session that
+	// wrote its descriptor or value, while that may still be open.
+	writtenBy map[catalog.ID]txn.Txn
+}
+
+// noteSeqWrite records that the statement's transaction wrote sequence id.
+func (ec *execCtx) noteSeqWrite(id catalog.ID) {
+	st := ec.s.seqs()
+	if st.writtenBy == nil {
+		st.writtenBy = map[catalog.ID]txn.Txn{}
+	}
+	st.writtenBy[id] = ec.tx
+}
+
+// seqWrittenHere reports whether the statement's transaction wrote
+// sequence id (and so holds its locks). Entries of finished transactions
+// are dropped as they are met.
+func (ec *execCtx) seqWrittenHere(id catalog.ID) bool {
+	st := ec.s.seqs()
+	tx, ok := st.writtenBy[id]
+	if ok && tx != ec.tx {
+		delete(st.writtenBy, id)
+		return false
+	}
+	return ok
 }
 
 var sessionSeqState sync.Map // *session -> *sessionSeqs
@@ -239,21 +272,26 @@ func (ec *execCtx) nextval(arg string) (rowenc.Value, error) {
 	v, ok := cache.take(seq)
 	if !ok {
 		var b seqBlock
-		err := ec.s.srv.runSeqTxn(ec.ctx, func(tx txn.Txn) error {
-			// The sequence may have been created by ec.tx, not committed yet.
-			if _, found, err := tx.Get(ec.ctx, seqDescKeyProbe(seq)); err != nil || !found {
-				if err == nil {
-					err = errSeqNotVisible
+		inStmtTxn := ec.seqWrittenHere(seq.ID)
+		if !inStmtTxn {
+			err = ec.s.srv.runSeqTxn(ec.ctx, func(tx txn.Txn) error {
+				// The sequence may have been created by another session's
+				// transaction, not committed yet.
+				if _, found, err := tx.Get(ec.ctx, seqDescKeyProbe(seq)); err != nil || !found {
+					if err == nil {
+						err = errSeqNotVisible
+					}
+					return err
 				}
+				var err error
+				b, err = reserve(ec.ctx, tx, seq)
 				return err
-			}
-			var err error
-			b, err = reserve(ec.ctx, tx, seq)
-			return err
-		})
-		inStmtTxn := errors.Is(err, errSeqNotVisible)
+			})
+			inStmtTxn = errors.Is(err, errSeqNotVisible)
+		}
 		if inStmtTxn {
 			b, err = reserve(ec.ctx, ec.tx, seq)
+			ec.noteSeqWrite(seq.ID)
 		}
 		if err != nil {
 			return rowenc.Value{}, err
@@ -347,17 +385,21 @@ func (ec *execCtx) setval(arg string, v int64, isCalled bool) (rowenc.Value, err
 		}
 		return catalog.WriteSequenceValue(ec.ctx, tx, seq, v, isCalled)
 	}
-	err = ec.s.srv.runSeqTxn(ec.ctx, func(tx txn.Txn) error {
-		if _, found, err := tx.Get(ec.ctx, seqDescKeyProbe(seq)); err != nil || !found {
-			if err == nil {
-				err = errSeqNotVisible
+	err = errSeqNotVisible
+	if !ec.seqWrittenHere(seq.ID) {
+		err = ec.s.srv.runSeqTxn(ec.ctx, func(tx txn.Txn) error {
+			if _, found, err := tx.Get(ec.ctx, seqDescKeyProbe(seq)); err != nil || !found {
+				if err == nil {
+					err = errSeqNotVisible
+				}
+				return err
 			}
-			return err
-		}
-		return write(tx)
-	})
+			return write(tx)
+		})
+	}
 	if errors.Is(err, errSeqNotVisible) {
 		err = write(ec.tx)
+		ec.noteSeqWrite(seq.ID)
 	}
 	if err != nil {
 		return rowenc.Value{}, err
@@ -646,6 +688,7 @@ func (p *planner) planSequence(n *front.SequenceStmt) (plan, error) {
 			if err := catalog.CreateSequence(ec.ctx, ec.tx, &s); err != nil {
 				return err
 			}
+			ec.noteSeqWrite(s.ID)
 			if restart {
 				if err := catalog.WriteSequenceValue(ec.ctx, ec.tx, &s, restartAt, false); err != nil {
 					return err
@@ -696,6 +739,7 @@ func (p *planner) planSequence(n *front.SequenceStmt) (plan, error) {
 		if err := catalog.UpdateSequence(ec.ctx, ec.tx, seq); err != nil {
 			return err
 		}
+		ec.noteSeqWrite(seq.ID)
 		if restart {
 			if err := catalog.WriteSequenceValue(ec.ctx, ec.tx, seq, restartAt, false); err != nil {
 				return err
@@ -829,6 +873,7 @@ func (sp *serialPlan) exec(ec *execCtx, w ResultWriter) error {
 		if err := catalog.CreateSequence(ec.ctx, ec.tx, seq); err != nil {
 			return err
 		}
+		ec.noteSeqWrite(seq.ID)
 		seqs = append(seqs, seq)
 	}
 	// The sequences exist before the table, whose defaults name them; the

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -68,5 +70,64 @@ func TestAlterSequenceDurable(t *testing.T) {
 	mustExec(t, c, "DROP TABLE owner")
 	if _, err := c.Exec(ctx, "SELECT nextval('s')"); sqlState(err) != "42P01" {
 		t.Fatalf("nextval after DROP TABLE of the owner: %v, want 42P01", err)
+	}
+}
+
+// TestSequenceInTransaction uses sequences in the transaction that created
+// or altered them, which holds their keys' locks: nextval and setval must
+// then work in that transaction instead of waiting on it (a hang before).
+// Each step is bounded by a deadline so that a regression fails, not hangs.
+func TestSequenceInTransaction(t *testing.T) {
+	n := startNode(t)
+	c := connect(t, n.SQLAddr())
+	step := func(what string, f func(ctx context.Context) error) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(testCtx(t), 20*time.Second)
+		defer cancel()
+		if err := f(ctx); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	// One simple-protocol string is one implicit transaction.
+	step("CREATE TABLE with SERIAL and INSERT in one implicit transaction", func(ctx context.Context) error {
+		_, err := c.PgConn().Exec(ctx, "CREATE TABLE a (id SERIAL PRIMARY KEY, v INT); INSERT INTO a (v) VALUES (1), (2)").ReadAll()
+		return err
+	})
+	var ids []int64
+	step("BEGIN; CREATE SEQUENCE; nextval; ALTER ... RESTART; nextval; setval; nextval; COMMIT", func(ctx context.Context) error {
+		tx, err := c.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(ctx)
+		for _, q := range []string{"CREATE SEQUENCE s", "SELECT nextval('s')", "ALTER SEQUENCE s RESTART WITH 50", "SELECT nextval('s')",
+			"SELECT setval('s', 70)", "SELECT nextval('s')"} {
+			var v int64
+			if strings.HasPrefix(q, "SELECT") {
+				if err := tx.QueryRow(ctx, q).Scan(&v); err != nil {
+					return err
+				}
+				ids = append(ids, v)
+			} else if _, err := tx.Exec(ctx, q); err != nil {
+				return err
+			}
+		}
+		return tx.Commit(ctx)
+	})
+	if fmt.Sprint(ids) != "[1 50 70 71]" {
+		t.Fatalf("values in the creating transaction: %v, want [1 50 70 71]", ids)
+	}
+	var v int64
+	step("nextval after COMMIT, from another connection", func(ctx context.Context) error {
+		return connect(t, n.SQLAddr()).QueryRow(ctx, "SELECT nextval('s')").Scan(&v)
+	})
+	if v != 72 {
+		t.Fatalf("nextval after commit: %d, want 72", v)
+	}
+	step("count the SERIAL rows", func(ctx context.Context) error {
+		return c.QueryRow(ctx, "SELECT max(id) FROM a").Scan(&v)
+	})
+	if v != 2 {
+		t.Fatalf("SERIAL ids: max %d, want 2", v)
 	}
 }
