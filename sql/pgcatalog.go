@@ -56,6 +56,9 @@ type catalogSnapshot struct {
 	dbs    []*catalog.Database
 	tables []*catalog.Table
 	seqs   []*catalog.Sequence
+	// err is the first error a vtab's rows met reading beyond the
+	// snapshot (a sequence's value); the rows are then not used.
+	err error
 }
 
 func loadSnapshot(ec *execCtx) (*catalogSnapshot, error) {
@@ -423,12 +426,51 @@ var vtabs = map[string]map[string]vtab{
 				}
 				return out
 			}},
+		// pg_sequences' last_value is the stored value, as PostgreSQL's is
+		// the one on disk: with CACHE > 1, the end of the last reserved
+		// block; NULL before the first nextval (or after setval(s, v,
+		// false), RESTART).
+		"pg_sequences": {"schemaname:t sequencename:t sequenceowner:t data_type:t start_value:i8 min_value:i8 max_value:i8 " +
+			"increment_by:i8 cycle:b cache_size:i8 last_value:i8",
+			func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
+				var out [][]rowenc.Value
+				for _, sq := range c.seqs {
+					v, called, found, err := catalog.ReadSequenceValue(ec.ctx, ec.tx, sq, false)
+					if err != nil {
+						c.err = err
+						return nil
+					}
+					last := vNull
+					if found && called {
+						last = vInt(v)
+					}
+					out = append(out, []rowenc.Value{vText("public"), vText(sq.Name), vText(ec.s.user), vText(seqType(sq)),
+						vInt(sq.Start), vInt(sq.Min), vInt(sq.Max), vInt(sq.Increment), vBool(sq.Cycle), vInt(sq.Cache), last})
+				}
+				return out
+			}},
 		"pg_tablespace": {"oid:o spcname:t spcowner:o spcacl:t spcoptions:t", func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
 			return [][]rowenc.Value{{vInt(spcDefault), vText("pg_default"), vInt(roleOID), vNull, vNull},
 				{vInt(spcGlobal), vText("pg_global"), vInt(roleOID), vNull, vNull}}
 		}},
 	},
 	"information_schema": {
+		"sequences": {"sequence_catalog:t sequence_schema:t sequence_name:t data_type:t numeric_precision:i4 " +
+			"numeric_precision_radix:i4 numeric_scale:i4 start_value:t minimum_value:t maximum_value:t increment:t cycle_option:t",
+			func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
+				var out [][]rowenc.Value
+				for _, sq := range c.seqs {
+					bits := map[string]int64{"smallint": 16, "integer": 32, "bigint": 64}[seqType(sq)]
+					cycle := "NO"
+					if sq.Cycle {
+						cycle = "YES"
+					}
+					out = append(out, []rowenc.Value{vText(c.db.Name), vText("public"), vText(sq.Name), vText(seqType(sq)), vInt(bits), vInt(2), vInt(0),
+						vText(strconv.FormatInt(sq.Start, 10)), vText(strconv.FormatInt(sq.Min, 10)), vText(strconv.FormatInt(sq.Max, 10)),
+						vText(strconv.FormatInt(sq.Increment, 10)), vText(cycle)})
+				}
+				return out
+			}},
 		"tables": {"table_catalog:t table_schema:t table_name:t table_type:t", func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
 			var out [][]rowenc.Value
 			for _, t := range c.tables {
@@ -557,6 +599,21 @@ func visibleCols(t *catalog.Table) int {
 // information_schema table; ok is false for other names.
 func (p *planner) virtualTable(tn *ast.TableName, alias string) (*joinStep, bool, error) {
 	schema := tn.Schema.O
+	if schema == "" && strings.HasPrefix(tn.Name.O, "pg_") {
+		// pg_catalog comes first on PostgreSQL's search path: an
+		// unqualified pg_class is pg_catalog.pg_class. A pg_ name that is
+		// neither a catalog Meridian has nor a user table is a catalog it
+		// lacks.
+		if _, ok := vtabs["pg_catalog"][tn.Name.O]; ok {
+			schema = "pg_catalog"
+		} else if db, err := p.database(); err != nil {
+			return nil, true, err
+		} else if t, err := catalog.LookupTable(p.ctx, p.tx, db.ID, tn.Name.O); err != nil {
+			return nil, true, err
+		} else if t == nil {
+			schema = "pg_catalog"
+		}
+	}
 	if schema != "pg_catalog" && schema != "information_schema" {
 		return nil, false, nil
 	}
@@ -605,6 +662,9 @@ func (v *vtabPlan) exec(ec *execCtx, w ResultWriter) error {
 		return err
 	}
 	rows := v.vt.rows(ec, c)
+	if c.err != nil {
+		return c.err
+	}
 	for _, r := range rows {
 		if err := w.Row(r); err != nil {
 			return err

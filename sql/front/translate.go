@@ -419,11 +419,24 @@ func (t *translator) general(toks []token) error {
 			t.str(TypeName(typ))
 			t.op(")")
 			i++
+		case tok.kind == tokIdent && tidbFuncWords[tok.text] && !(i+1 < len(toks) && toks[i+1].kind == tokOp && toks[i+1].text == "("):
+			// A window function's name used as a name (a column "rank",
+			// pg_sequences.last_value): the TiDB grammar reserves these
+			// words, PostgreSQL does not.
+			tok.kind = tokQIdent
+			t.emit(tok)
 		default:
 			t.emit(tok)
 		}
 	}
 	return nil
+}
+
+// tidbFuncWords are words the TiDB grammar reserves for its window
+// functions that PostgreSQL takes as ordinary identifiers.
+var tidbFuncWords = map[string]bool{
+	"last_value": true, "first_value": true, "nth_value": true, "lead": true, "lag": true, "rank": true,
+	"dense_rank": true, "row_number": true, "cume_dist": true, "percent_rank": true, "ntile": true,
 }
 
 func tokPos(toks []token, i int) int {
