@@ -43,6 +43,17 @@
 //     $n markers follow the statement's.
 //   - ORDER BY x [ASC|DESC] NULLS FIRST|LAST becomes
 //     meridian_nulls(x, 'first'|'last') [ASC|DESC].
+//   - Window function names used as identifiers (a column named rank or
+//     last_value) are quoted: the TiDB grammar reserves them.
+//   - x::oid becomes a cast to bigint (Meridian's OIDs are bigints);
+//     x::regclass becomes meridian_regclass(x), or meridian_regclass_oid(x)
+//     as an operand of a comparison (see pgcat.go).
+//
+// Statements the TiDB grammar lacks are parsed here (Special, special.go):
+// COPY (table or (query), FROM STDIN / TO STDOUT, with the query translated
+// like any statement and parsed by the Parser into CopyStmt.Query), CREATE
+// and ALTER SEQUENCE with PostgreSQL's options (sequence.go), VACUUM,
+// ANALYZE, multi-table TRUNCATE, and a few psql and pgbench catalog probes.
 //
 // The parser runs with ANSI_QUOTES | NO_BACKSLASH_ESCAPES | PIPES_AS_CONCAT
 // (SQLMode). HIGH_NOT_PRECEDENCE stays off: PostgreSQL's NOT binds looser
