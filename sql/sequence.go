@@ -3,7 +3,9 @@ package sql
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -715,6 +717,12 @@ func (p *planner) planSequence(n *front.SequenceStmt) (plan, error) {
 			}
 			return pgerror.New(pgerror.CodeUndefinedTable, "relation %q does not exist", n.Name)
 		}
+		if n.RenameTo != "" {
+			if err := renameSequence(ec, db, seq, n.RenameTo); err != nil {
+				return err
+			}
+			return w.Complete("ALTER SEQUENCE")
+		}
 		restartAt, restart, err := applySeqOptions(seq, &n.Options, false)
 		if err != nil {
 			return err
@@ -749,6 +757,75 @@ func (p *planner) planSequence(n *front.SequenceStmt) (plan, error) {
 		ec.s.srv.seqCache().forget(seq.ID)
 		return w.Complete("ALTER SEQUENCE")
 	}}, nil
+}
+
+// renameSequence is ALTER SEQUENCE ... RENAME TO. Column defaults name
+// their sequence by its name (PostgreSQL's by its OID), so those calling
+// this one are rewritten to the new name.
+func renameSequence(ec *execCtx, db *catalog.Database, seq *catalog.Sequence, name string) error {
+	old := seq.Name
+	if other, err := catalog.LookupSequence(ec.ctx, ec.tx, db.ID, name); err != nil {
+		return err
+	} else if other != nil {
+		return pgerror.New(pgerror.CodeDuplicateTable, "relation %q already exists", name)
+	}
+	if t, err := catalog.LookupTable(ec.ctx, ec.tx, db.ID, name); err != nil {
+		return err
+	} else if t != nil {
+		return pgerror.New(pgerror.CodeDuplicateTable, "relation %q already exists", name)
+	}
+	if err := catalog.RenameSequence(ec.ctx, ec.tx, seq, name); err != nil {
+		return err
+	}
+	ec.noteSeqWrite(seq.ID)
+	tables, err := catalog.ListTables(ec.ctx, ec.tx, db.ID)
+	if err != nil {
+		return err
+	}
+	for _, t := range tables {
+		changed := false
+		for i := range t.Columns {
+			if d := renameSeqRefs(t.Columns[i].Default, old, name); d != t.Columns[i].Default {
+				t.Columns[i].Default, changed = d, true
+			}
+		}
+		if changed {
+			if err := catalog.UpdateTable(ec.ctx, ec.tx, t); err != nil {
+				return err
+			}
+		}
+	}
+	// currval follows the sequence in this session, as it does by OID in
+	// PostgreSQL.
+	st := ec.s.seqs()
+	if v, ok := st.last[old]; ok {
+		delete(st.last, old)
+		st.last[name] = v
+	}
+	return nil
+}
+
+// renameSeqRefs rewrites the sequence-name literals of the sequence calls
+// in a stored DEFAULT expression that name old.
+func renameSeqRefs(def, old, name string) string {
+	lit := "'" + strings.ReplaceAll(quoteIdentIfNeeded(name), "'", "''") + "'"
+	for _, re := range []*regexp.Regexp{seqCallText, regclassCallText} {
+		def = re.ReplaceAllStringFunc(def, func(call string) string {
+			m := re.FindStringSubmatchIndex(call)
+			// The literal's submatch: the second group of seqCallText, the
+			// first of regclassCallText.
+			g := 2
+			if re == regclassCallText {
+				g = 1
+			}
+			start, end := m[2*g], m[2*g+1]
+			if n, err := parseSeqName(strings.ReplaceAll(call[start:end], "''", "'")); err != nil || n != old {
+				return call
+			}
+			return call[:start-1] + lit + call[end+1:]
+		})
+	}
+	return def
 }
 
 // seqTypeFor is the data type of a SERIAL column's sequence: the column's
@@ -811,19 +888,24 @@ func seqInUse(ec *execCtx, db *catalog.Database, seq *catalog.Sequence) error {
 	if err != nil {
 		return err
 	}
+	q := quoteIdentIfNeeded
+	var deps []string
 	for _, t := range tables {
 		for _, c := range t.Columns {
 			for _, name := range seqRefs(c.Default) {
-				if name != seq.Name {
-					continue
+				if name == seq.Name {
+					deps = append(deps, fmt.Sprintf("default value for column %s of table %s depends on sequence %s", q(c.Name), q(t.Name), q(seq.Name)))
+					break
 				}
-				return pgerror.New(codeDependentObjectsStillExist, "cannot drop sequence %s because other objects depend on it", seq.Name).
-					WithDetail("default value for column %s of table %s depends on sequence %s", c.Name, t.Name, seq.Name).
-					WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
 			}
 		}
 	}
-	return nil
+	if len(deps) == 0 {
+		return nil
+	}
+	return pgerror.New(codeDependentObjectsStillExist, "cannot drop sequence %s because other objects depend on it", q(seq.Name)).
+		WithDetail("%s", strings.Join(deps, "\n")).
+		WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
 }
 
 // serialPlan creates the sequences of a CREATE TABLE's SERIAL columns

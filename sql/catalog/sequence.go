@@ -154,6 +154,16 @@ func UpdateSequence(ctx context.Context, tx txn.Txn, s *Sequence) error {
 	return tx.Put(ctx, SequenceDescKey(s.ParentID, s.Name), b)
 }
 
+// RenameSequence moves s's descriptor to name (its ID, and so its value
+// key, stay). The caller checked the name is free.
+func RenameSequence(ctx context.Context, tx txn.Txn, s *Sequence, name string) error {
+	if err := tx.Delete(ctx, SequenceDescKey(s.ParentID, s.Name)); err != nil {
+		return err
+	}
+	s.Name = name
+	return UpdateSequence(ctx, tx, s)
+}
+
 // DropSequence removes s and its value.
 func DropSequence(ctx context.Context, tx txn.Txn, s *Sequence) error {
 	if err := tx.Delete(ctx, SequenceDescKey(s.ParentID, s.Name)); err != nil {

@@ -24,6 +24,7 @@ const ConflictTable = "meridian_conflict"
 // translateDML splits off the ON CONFLICT and RETURNING clauses of an
 // INSERT, UPDATE or DELETE.
 func translateDML(toks []token) (Statement, error) {
+	toks = defaultValues(toks)
 	depth, conflict, ret := 0, -1, -1
 	for i, tok := range toks {
 		switch {
@@ -137,4 +138,28 @@ func translateConflict(toks []token) (*ConflictClause, []int, int, error) {
 	us := u.render()
 	cc.Update, cc.spans = us.SQL, us.spans
 	return cc, us.Params, us.NumParams, nil
+}
+
+// defaultValues turns INSERT ... DEFAULT VALUES into the TiDB grammar's
+// spelling of a row of defaults, () VALUES ().
+func defaultValues(toks []token) []token {
+	if !toks[0].is("insert") {
+		return toks
+	}
+	depth := 0
+	for i, tok := range toks {
+		switch {
+		case tok.kind == tokOp && tok.text == "(":
+			depth++
+		case tok.kind == tokOp && tok.text == ")":
+			depth--
+		case depth == 0 && tok.is("default") && i+1 < len(toks) && toks[i+1].is("values"):
+			at := func(kind tokKind, text string) token {
+				return token{kind: kind, text: text, space: true, pos: tok.pos, end: toks[i+1].end}
+			}
+			row := []token{at(tokOp, "("), at(tokOp, ")"), at(tokIdent, "values"), at(tokOp, "("), at(tokOp, ")")}
+			return append(append(append([]token(nil), toks[:i]...), row...), toks[i+2:]...)
+		}
+	}
+	return toks
 }

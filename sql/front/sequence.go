@@ -15,6 +15,7 @@ import (
 //
 //	CREATE SEQUENCE [IF NOT EXISTS] name [options]
 //	ALTER SEQUENCE [IF EXISTS] name [options]
+//	ALTER SEQUENCE [IF EXISTS] name RENAME TO new_name
 //
 // options: AS smallint|integer|bigint, INCREMENT [BY] n, MINVALUE n | NO
 // MINVALUE, MAXVALUE n | NO MAXVALUE, START [WITH] n, RESTART [[WITH] n]
@@ -27,6 +28,8 @@ type SequenceStmt struct {
 	IfNotExists bool // CREATE ... IF NOT EXISTS
 	Name        string
 	Options     SeqOptions
+	// RenameTo is ALTER SEQUENCE name RENAME TO RenameTo (no options then).
+	RenameTo string
 }
 
 // SpecialName implements Special.
@@ -74,7 +77,16 @@ func parseSequence(toks []token) (*SequenceStmt, error) {
 	s.Name = name
 	if s.Alter && i < len(toks) {
 		switch {
-		case toks[i].is("rename"), toks[i].is("owner"), toks[i].is("set"):
+		case toks[i].is("rename") && i+1 < len(toks) && toks[i+1].is("to"):
+			if i+2 >= len(toks) || toks[i+2].kind != tokIdent && toks[i+2].kind != tokQIdent {
+				return nil, unexpected(toks, i+2)
+			}
+			if i+3 < len(toks) {
+				return nil, unexpected(toks, i+3)
+			}
+			s.RenameTo = toks[i+2].text
+			return s, nil
+		case toks[i].is("owner"), toks[i].is("set"):
 			return nil, pgerror.Unsupported("ALTER SEQUENCE ... " + strings.ToUpper(toks[i].text))
 		}
 	}
