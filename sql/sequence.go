@@ -828,6 +828,41 @@ func renameSeqRefs(def, old, name string) string {
 	return def
 }
 
+// restartOwnedSequences is TRUNCATE's RESTART IDENTITY: the sequences
+// owned by the named tables' columns start over, in the statement's
+// transaction (undone if it rolls back).
+func restartOwnedSequences(ec *execCtx, p *planner, tables []string) error {
+	db, err := p.database()
+	if err != nil {
+		return err
+	}
+	var owners []*catalog.Table
+	for _, name := range tables {
+		t, err := catalog.LookupTable(ec.ctx, ec.tx, db.ID, name)
+		if err != nil {
+			return err
+		}
+		if t != nil {
+			owners = append(owners, t)
+		}
+	}
+	seqs, err := catalog.ListSequences(ec.ctx, ec.tx, db.ID)
+	if err != nil {
+		return err
+	}
+	for _, s := range seqs {
+		if t, _ := s.Owner(owners); t == nil {
+			continue
+		}
+		if err := catalog.WriteSequenceValue(ec.ctx, ec.tx, s, s.Start, false); err != nil {
+			return err
+		}
+		ec.noteSeqWrite(s.ID)
+		ec.s.srv.seqCache().forget(s.ID)
+	}
+	return nil
+}
+
 // seqTypeFor is the data type of a SERIAL column's sequence: the column's
 // integer type, by its maximum.
 func seqTypeFor(max int64) string {

@@ -37,6 +37,11 @@ func (p *planner) planSpecial(n front.Special) (plan, error) {
 					return err
 				}
 			}
+			if n.RestartIdentity {
+				if err := restartOwnedSequences(ec, p, n.Tables); err != nil {
+					return err
+				}
+			}
 			return w.Complete("TRUNCATE TABLE")
 		}}, nil
 	case *front.PartitionProbe:

@@ -53,7 +53,8 @@
 // COPY (table or (query), FROM STDIN / TO STDOUT, with the query translated
 // like any statement and parsed by the Parser into CopyStmt.Query), CREATE
 // and ALTER SEQUENCE with PostgreSQL's options (sequence.go), VACUUM,
-// ANALYZE, multi-table TRUNCATE, and a few psql and pgbench catalog probes.
+// ANALYZE, multi-table TRUNCATE [RESTART IDENTITY], and a few psql and
+// pgbench catalog probes.
 //
 // The parser runs with ANSI_QUOTES | NO_BACKSLASH_ESCAPES | PIPES_AS_CONCAT
 // (SQLMode). HIGH_NOT_PRECEDENCE stays off: PostgreSQL's NOT binds looser

@@ -49,10 +49,14 @@ type NoopStmt struct {
 // SpecialName implements Special.
 func (n *NoopStmt) SpecialName() string { return n.Tag }
 
-// TruncateStmt is TRUNCATE [TABLE] t [, ...] [CONTINUE IDENTITY | RESTRICT].
+// TruncateStmt is TRUNCATE [TABLE] t [, ...] [RESTART IDENTITY | CONTINUE
+// IDENTITY] [CASCADE | RESTRICT]. CASCADE is RESTRICT: Meridian has no
+// foreign keys, so no other table refers to a truncated one.
 type TruncateStmt struct {
 	ast.DoStmt
 	Tables []string
+	// RestartIdentity restarts the sequences the tables' columns own.
+	RestartIdentity bool
 }
 
 // SpecialName implements Special.
@@ -204,10 +208,11 @@ func parseTruncate(toks []token) (*TruncateStmt, error) {
 		switch {
 		case toks[i].is("continue") && i+1 < len(toks) && toks[i+1].is("identity"):
 			i += 2
-		case toks[i].is("restrict"):
+		case toks[i].is("restart") && i+1 < len(toks) && toks[i+1].is("identity"):
+			s.RestartIdentity = true
+			i += 2
+		case toks[i].is("restrict") || toks[i].is("cascade"):
 			i++
-		case toks[i].is("restart") || toks[i].is("cascade"):
-			return nil, pgerror.Unsupported("TRUNCATE " + strings.ToUpper(toks[i].text))
 		default:
 			return nil, unexpected(toks, i)
 		}
