@@ -67,8 +67,9 @@ func TestCatalogOnMeridian(t *testing.T) {
 \d
 \d kv
 \l
-CREATE SEQUENCE kv_seq;
+CREATE SEQUENCE kv_seq INCREMENT 5;
 \ds
+\d kv_seq
 \di
 \dv
 \dn
@@ -86,6 +87,7 @@ SELECT count(*) AS n FROM kv;
 		" k      | integer | not null | \n",
 		" defaultdb | root  | UTF8\n",
 		" public | kv_seq | sequence | root\n",
+		" bigint |     1 |       1 | 9223372036854775807 |         5 | no      |     1\n",
 		" public | kv_pkey | index | root\n",
 		"Did not find any relations.\n",
 		" public | root\n",

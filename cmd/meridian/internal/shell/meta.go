@@ -29,7 +29,7 @@ Display
 
 Catalog
   \d                list tables
-  \d NAME           describe a table's columns
+  \d NAME           describe a table's columns, or a sequence
   \l                list databases
   \di, \ds, \dv     list indexes, sequences, views
   \dn, \du, \df     list schemas, roles, functions
@@ -311,6 +311,23 @@ func (s *session) describe(ctx context.Context, name string) error {
 	title := rel
 	if schema != "" {
 		title = schema + "." + rel
+	}
+	if schema == "" || schema == "public" {
+		// A sequence, as psql shows one; servers without pg_sequence fall
+		// through to the table forms.
+		t, err := s.catalogQuery(ctx, `SELECT pg_catalog.format_type(s.seqtypid, NULL) AS "Type", s.seqstart AS "Start",
+       s.seqmin AS "Minimum", s.seqmax AS "Maximum", s.seqincrement AS "Increment",
+       CASE WHEN s.seqcycle THEN 'yes' ELSE 'no' END AS "Cycles?", s.seqcache AS "Cache"
+  FROM pg_catalog.pg_sequence s JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid
+ WHERE c.relname = `+literal(rel))
+		if err == nil && len(t.rows) > 0 {
+			if s.expanded {
+				writeExpanded(s.out, t)
+			} else {
+				writeAligned(s.out, t, `Sequence "public.`+rel+`"`)
+			}
+			return nil
+		}
 	}
 	return s.showCatalog(ctx, `\d `+name, `Table "`+title+`"`, fmt.Sprintf("Did not find any relation named %q.", name),
 		`SELECT column_name AS "Column", data_type AS "Type",
