@@ -30,9 +30,19 @@ type Config struct {
 	RPCAddr string
 	// HTTPAddr serves /health and /debug/pprof/ (default DefaultHTTPAddr).
 	HTTPAddr string
+	// CacheSize is the store's block cache in bytes (default
+	// DefaultCacheSize).
+	CacheSize int64
 	// Logger receives the node's logs; nil means slog.Default().
 	Logger *slog.Logger
 }
+
+// DefaultCacheSize is a node's block cache. With the engine's own default
+// (64 MiB), pgbench -S at scale 10 (a 1M-row table) missed the cache on
+// about every other query: 0.4 more read syscalls per query, and the
+// decompression; with 256 MiB it misses next to never. The cache fills
+// only as blocks are read, so a small database does not pay for it.
+const DefaultCacheSize = 256 << 20
 
 // validate fills defaults and refuses nonsense.
 func (c *Config) validate() error {
@@ -55,6 +65,12 @@ func (c *Config) validate() error {
 		if _, _, err := net.SplitHostPort(a.addr); err != nil {
 			return fmt.Errorf("server: Config.%s %q: %w", a.name, a.addr, err)
 		}
+	}
+	switch {
+	case c.CacheSize < 0:
+		return fmt.Errorf("server: Config.CacheSize %d is negative", c.CacheSize)
+	case c.CacheSize == 0:
+		c.CacheSize = DefaultCacheSize
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

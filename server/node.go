@@ -73,7 +73,7 @@ func Start(ctx context.Context, cfg Config) (_ *Node, retErr error) {
 		return nil, err
 	}
 
-	n.stack, err = OpenStack(ctx, StackConfig{Dir: cfg.StoreDir, InMemory: cfg.InMemory, Logger: cfg.Logger})
+	n.stack, err = OpenStack(ctx, StackConfig{Dir: cfg.StoreDir, InMemory: cfg.InMemory, CacheSize: cfg.CacheSize, Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,9 @@ type StackConfig struct {
 	// Dir is the store directory; exactly one of Dir and InMemory is set.
 	Dir      string
 	InMemory bool
+	// CacheSize is the store's block cache in bytes; zero means the
+	// engine's default.
+	CacheSize int64
 	// Logger receives the engine's logs; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -39,7 +42,7 @@ func OpenStack(ctx context.Context, cfg StackConfig) (*Stack, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	st, err := store.Open(store.Config{Dir: cfg.Dir, InMemory: cfg.InMemory})
+	st, err := store.Open(store.Config{Dir: cfg.Dir, InMemory: cfg.InMemory, CacheSize: cfg.CacheSize})
 	if err != nil {
 		return nil, fmt.Errorf("server: opening the store: %w", err)
 	}

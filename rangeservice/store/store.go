@@ -74,6 +74,9 @@ type Config struct {
 	// FS overrides the filesystem (tests: vfs.NewMem to reopen a memory
 	// store, crashable filesystems).
 	FS vfs.FS
+	// CacheSize is the engine's block cache in bytes; zero means mvcc's
+	// default.
+	CacheSize int64
 	// Clock orders commits. Default: an HLC on the wall clock with ε = 0.
 	// One node orders every transaction with this one clock, so no clock
 	// uncertainty is involved and the commit wait is immediate; a node of a
@@ -146,7 +149,7 @@ func Open(cfg Config) (*Store, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	eng, err := mvcc.Open(mvcc.Config{Dir: cfg.Dir, InMemory: cfg.InMemory, FS: cfg.FS})
+	eng, err := mvcc.Open(mvcc.Config{Dir: cfg.Dir, InMemory: cfg.InMemory, FS: cfg.FS, CacheSize: cfg.CacheSize})
 	if err != nil {
 		return nil, err
 	}
