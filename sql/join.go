@@ -140,6 +140,13 @@ func (p *planner) flattenFrom(node ast.ResultSetNode, out *[]*joinStep, nested b
 		}
 		t, err := p.resolveTable(tn)
 		if err != nil {
+			// Not a table: maybe a sequence, read as a one-row relation.
+			if step, ok, serr := p.sequenceRelation(tn, alias, err); ok {
+				*out = append(*out, step)
+				return nil
+			} else if serr != nil {
+				return serr
+			}
 			return err
 		}
 		if n.AsName.O != "" {

@@ -621,6 +621,11 @@ func (p *planner) virtualTable(tn *ast.TableName, alias string) (*joinStep, bool
 	if !ok {
 		return nil, true, pgerror.Unsupported("system catalog " + schema + "." + tn.Name.O)
 	}
+	return p.vtabStep(vt, alias), true, nil
+}
+
+// vtabStep is the FROM item reading vt under alias.
+func (p *planner) vtabStep(vt vtab, alias string) *joinStep {
 	t := &catalog.Table{Name: alias}
 	var cols []Column
 	for i, spec := range strings.Fields(vt.cols) {
@@ -642,7 +647,39 @@ func (p *planner) virtualTable(tn *ast.TableName, alias string) (*joinStep, bool
 		cols = append(cols, Column{Name: name, Type: typ})
 	}
 	t.Init()
-	return &joinStep{st: scopeTable{table: t, alias: alias}, sub: &vtabPlan{vt: vt, cols: cols}}, true, nil
+	return &joinStep{st: scopeTable{table: t, alias: alias}, sub: &vtabPlan{vt: vt, cols: cols}}
+}
+
+// sequenceRelation plans a FROM item naming a sequence, which PostgreSQL
+// reads as a one-row relation (last_value, log_cnt, is_called). It is
+// tried only once the name failed to resolve as a table (notFound), so
+// table references pay nothing for it; ok is false when there is no such
+// sequence either.
+func (p *planner) sequenceRelation(tn *ast.TableName, alias string, notFound error) (*joinStep, bool, error) {
+	if e := pgerror.Flatten(notFound); e == nil || e.Code != pgerror.CodeUndefinedTable {
+		return nil, false, nil
+	}
+	db, err := p.database()
+	if err != nil {
+		return nil, false, err
+	}
+	seq, err := catalog.LookupSequence(p.ctx, p.tx, db.ID, tn.Name.O)
+	if err != nil || seq == nil {
+		return nil, false, err
+	}
+	// log_cnt (values WAL-logged ahead) has no counterpart: always 0.
+	vt := vtab{"last_value:i8 log_cnt:i8 is_called:b", func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
+		v, called, found, err := catalog.ReadSequenceValue(ec.ctx, ec.tx, seq, false)
+		if err != nil {
+			c.err = err
+			return nil
+		}
+		if !found {
+			v, called = seq.Start, false
+		}
+		return [][]rowenc.Value{{vInt(v), vInt(0), vBool(called)}}
+	}}
+	return p.vtabStep(vt, alias), true, nil
 }
 
 // vtabPlan produces a virtual table's rows.
