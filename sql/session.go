@@ -42,6 +42,8 @@ type session struct {
 	// execPlan is the kept plan of the prepared statement being executed,
 	// or nil (plancache.go).
 	execPlan *cachedPlan
+	// implicitBuf is the buffer execImplicit reuses, or nil while in use.
+	implicitBuf *bufferWriter
 }
 
 var _ Session = (*session)(nil)
@@ -266,8 +268,17 @@ func (s *session) execImplicit(ctx context.Context, stmts []front.Parsed, ptypes
 			opts.ReadOnly = false
 		}
 	}
+	buf := s.implicitBuf
+	if buf == nil {
+		buf = &bufferWriter{}
+	}
+	s.implicitBuf = nil // not shared with a nested implicit transaction
+	defer func() {
+		buf.reset()
+		s.implicitBuf = buf
+	}()
 	for attempt := 0; ; attempt++ {
-		buf := &bufferWriter{}
+		buf.reset()
 		err := s.attemptImplicit(ctx, stmts, ptypes, params, buf, opts)
 		var re *txn.RetryableError
 		if errors.Is(err, txn.ErrRetryable) && attempt < s.srv.cfg.MaxRetries && ctx.Err() == nil {
@@ -328,46 +339,100 @@ func (s *session) execStmt(ctx context.Context, tx txn.Txn, st *front.Parsed, pt
 	return nil
 }
 
-// bufferWriter records results to replay them later.
+// bufferWriter records results to replay them later. Its zero value is
+// ready; reset makes it ready again keeping its memory, which a session
+// does for its implicit transactions (rows are copied into one backing
+// slice instead of one allocation each).
 type bufferWriter struct {
-	calls []func(ResultWriter) error
+	calls []bufferedCall
+	vals  []rowenc.Value // the rows' values, in order
+}
+
+type bufferedCall struct {
+	kind callKind
+	cols []Column
+	n    int // callRow: how many values of vals
+	// a, b, c: Complete's tag, ParameterStatus's name and value, Notice's
+	// severity, code and message.
+	a, b, c string
+}
+
+type callKind uint8
+
+const (
+	callColumns callKind = iota
+	callRow
+	callComplete
+	callEmptyQuery
+	callNotice
+	callParameterStatus
+)
+
+// maxKeptValues bounds the values a reset buffer keeps room for, so that a
+// session does not hold on to its largest result.
+const maxKeptValues = 1 << 12
+
+func (b *bufferWriter) reset() {
+	clear(b.calls)
+	b.calls = b.calls[:0]
+	if cap(b.vals) > maxKeptValues {
+		b.vals = nil
+	}
+	clear(b.vals)
+	b.vals = b.vals[:0]
 }
 
 func (b *bufferWriter) Columns(cols []Column) error {
-	c := append([]Column(nil), cols...)
-	b.calls = append(b.calls, func(w ResultWriter) error { return w.Columns(c) })
+	b.calls = append(b.calls, bufferedCall{kind: callColumns, cols: append([]Column(nil), cols...)})
 	return nil
 }
 
 func (b *bufferWriter) Row(row []rowenc.Value) error {
-	r := append([]rowenc.Value(nil), row...)
-	b.calls = append(b.calls, func(w ResultWriter) error { return w.Row(r) })
+	b.vals = append(b.vals, row...)
+	b.calls = append(b.calls, bufferedCall{kind: callRow, n: len(row)})
 	return nil
 }
 
 func (b *bufferWriter) Complete(tag string) error {
-	b.calls = append(b.calls, func(w ResultWriter) error { return w.Complete(tag) })
+	b.calls = append(b.calls, bufferedCall{kind: callComplete, a: tag})
 	return nil
 }
 
 func (b *bufferWriter) EmptyQuery() error {
-	b.calls = append(b.calls, func(w ResultWriter) error { return w.EmptyQuery() })
+	b.calls = append(b.calls, bufferedCall{kind: callEmptyQuery})
 	return nil
 }
 
 func (b *bufferWriter) Notice(severity, code, message string) error {
-	b.calls = append(b.calls, func(w ResultWriter) error { return w.Notice(severity, code, message) })
+	b.calls = append(b.calls, bufferedCall{kind: callNotice, a: severity, b: code, c: message})
 	return nil
 }
 
 func (b *bufferWriter) ParameterStatus(name, value string) error {
-	b.calls = append(b.calls, func(w ResultWriter) error { return w.ParameterStatus(name, value) })
+	b.calls = append(b.calls, bufferedCall{kind: callParameterStatus, a: name, b: value})
 	return nil
 }
 
 func (b *bufferWriter) replay(w ResultWriter) error {
+	off := 0
 	for _, c := range b.calls {
-		if err := c(w); err != nil {
+		var err error
+		switch c.kind {
+		case callColumns:
+			err = w.Columns(c.cols)
+		case callRow:
+			err = w.Row(b.vals[off : off+c.n : off+c.n])
+			off += c.n
+		case callComplete:
+			err = w.Complete(c.a)
+		case callEmptyQuery:
+			err = w.EmptyQuery()
+		case callNotice:
+			err = w.Notice(c.a, c.b, c.c)
+		case callParameterStatus:
+			err = w.ParameterStatus(c.a, c.b)
+		}
+		if err != nil {
 			return err
 		}
 	}
