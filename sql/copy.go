@@ -44,8 +44,9 @@ func isStreamed(n ast.StmtNode) bool {
 // its own, without retries.
 func (s *session) execUnbuffered(ctx context.Context, st *front.Parsed, ptypes []types.T, params []rowenc.Value, w ResultWriter) error {
 	cs := st.AST.(*front.CopyStmt)
-	// COPY (SELECT nextval(...)) TO writes, as nextval does anywhere.
-	readOnly := !cs.From && (cs.Query == nil || !writesSequence(cs.Query))
+	// COPY (SELECT nextval(...)) TO writes, as nextval does anywhere, and
+	// COPY (SELECT ... FOR UPDATE) TO locks.
+	readOnly := !cs.From && (cs.Query == nil || readOnlyStmt(cs.Query.AST) && !writesSequence(cs.Query))
 	tx, err := s.srv.cfg.DB.Begin(ctx, txn.Options{ReadOnly: readOnly})
 	if err != nil {
 		return s.flatten(err)

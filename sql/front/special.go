@@ -475,7 +475,9 @@ func copyQuery(toks []token, i int) (*Statement, int, error) {
 	}
 	first := inner[0]
 	switch {
-	case first.is("select") || first.is("with") || first.is("values") || first.is("table") || first.kind == tokOp && first.text == "(":
+	case first.is("values"):
+		return nil, i, pgerror.Unsupported("VALUES and TABLE statements")
+	case first.is("select") || first.is("with") || first.is("table") || first.kind == tokOp && first.text == "(":
 	case first.is("insert") || first.is("update") || first.is("delete"):
 		return nil, i, pgerror.Unsupported("COPY (" + strings.ToUpper(first.text) + " ... RETURNING) TO")
 	default:

@@ -31,8 +31,9 @@ func TestCopyQuery(t *testing.T) {
 		// PostgreSQL 15 takes HEADER in the text format too.
 		{"COPY (SELECT 1, 'a\tb' AS \"x\ty\") TO STDOUT (FORMAT text, HEADER)", "?column?\tx\\ty\n1\ta\\tb\n", "COPY 1"},
 		{"COPY (SELECT id FROM t WHERE false) TO STDOUT (FORMAT csv, HEADER true)", "id\n", "COPY 0"},
-		// nextval writes, so this COPY must not run read-only.
+		// nextval writes and FOR UPDATE locks, so these must not run read-only.
 		{"COPY (SELECT nextval('q_seq')) TO STDOUT", "1\n", "COPY 1"},
+		{"COPY (SELECT id FROM t ORDER BY id FOR UPDATE) TO STDOUT", "1\n2\n3\n", "COPY 3"},
 	} {
 		var out bytes.Buffer
 		tag, err := c.PgConn().CopyTo(ctx, &out, tc.sql)
@@ -57,6 +58,7 @@ func TestCopyQuery(t *testing.T) {
 		{"COPY (SELECT $1) TO STDOUT", "42P02"},
 		{"COPY (SELECT 1) FROM STDIN", "42601"},
 		{"COPY (SELECT nosuch FROM t) TO STDOUT", "42703"},
+		{"COPY (VALUES (1)) TO STDOUT", "0A000"},
 	} {
 		_, err := c.PgConn().CopyTo(ctx, &out, tc.sql)
 		if sqlState(err) != tc.code {
