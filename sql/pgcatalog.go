@@ -313,7 +313,8 @@ var vtabs = map[string]map[string]vtab{
 							coll = 100
 						}
 						out = append(out, []rowenc.Value{vInt(objOID(t.ID)), vText(col.Name), vInt(int64(col.Type.OID)), vInt(int64(col.Type.Modifier())),
-							vInt(int64(n)), vBool(col.NotNull), vBool(col.Default != ""), vFalse, vInt(coll), vText(""), vText(""), vInt(int64(col.Type.Size())),
+							// An identity column has no default in PostgreSQL's catalog.
+							vInt(int64(n)), vBool(col.NotNull), vBool(col.Default != "" && col.Identity == ""), vFalse, vInt(coll), vText(col.Identity), vText(""), vInt(int64(col.Type.Size())),
 							vText(attStorage(col.Type)), vText(""), vInt(-1)})
 					}
 				}
@@ -328,7 +329,7 @@ var vtabs = map[string]map[string]vtab{
 						continue
 					}
 					n++
-					if col.Default != "" {
+					if col.Default != "" && col.Identity == "" {
 						out = append(out, []rowenc.Value{vInt(objOID(t.ID) + oidStride - int64(n)), vInt(objOID(t.ID)), vInt(int64(n)), vText(defaultText(col.Default))})
 					}
 				}
@@ -366,7 +367,7 @@ var vtabs = map[string]map[string]vtab{
 				return out
 			}},
 		// pg_depend holds the one dependency psql reads: a sequence owned by
-		// a column (SERIAL, OWNED BY), deptype 'a'.
+		// a column (SERIAL, OWNED BY: deptype 'a'; identity: 'i').
 		"pg_depend": {"classid:o objid:o objsubid:i4 refclassid:o refobjid:o refobjsubid:i4 deptype:t",
 			func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
 				var out [][]rowenc.Value
@@ -375,8 +376,13 @@ var vtabs = map[string]map[string]vtab{
 					if t == nil || t.Columns[col].Hidden {
 						continue
 					}
+					// 'i' links an identity column's sequence, 'a' an owned one.
+					dep := "a"
+					if t.Columns[col].Identity != "" {
+						dep = "i"
+					}
 					out = append(out, []rowenc.Value{vInt(relPgClass), vInt(objOID(sq.ID)), vInt(0), vInt(relPgClass), vInt(objOID(t.ID)),
-						vInt(int64(attnum(t, col))), vText("a")})
+						vInt(int64(attnum(t, col))), vText(dep)})
 				}
 				return out
 			}},
@@ -478,7 +484,8 @@ var vtabs = map[string]map[string]vtab{
 			}
 			return out
 		}},
-		"columns": {"table_catalog:t table_schema:t table_name:t column_name:t ordinal_position:i4 column_default:t is_nullable:t data_type:t",
+		"columns": {"table_catalog:t table_schema:t table_name:t column_name:t ordinal_position:i4 column_default:t is_nullable:t data_type:t " +
+			"is_identity:t identity_generation:t identity_start:t identity_increment:t identity_maximum:t identity_minimum:t identity_cycle:t",
 			func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
 				var out [][]rowenc.Value
 				for _, t := range c.tables {
@@ -489,8 +496,21 @@ var vtabs = map[string]map[string]vtab{
 						}
 						n++
 						def := vNull
-						if col.Default != "" {
+						if col.Default != "" && col.Identity == "" {
 							def = vText(defaultText(col.Default))
+						}
+						ident := []rowenc.Value{vText("NO"), vNull, vNull, vNull, vNull, vNull, vText("NO")}
+						if col.Identity != "" {
+							for _, sq := range c.seqs {
+								if ot, oc := sq.Owner([]*catalog.Table{t}); ot != nil && ot.Columns[oc].ID == col.ID {
+									cyc := "NO"
+									if sq.Cycle {
+										cyc = "YES"
+									}
+									f := func(v int64) rowenc.Value { return vText(strconv.FormatInt(v, 10)) }
+									ident = []rowenc.Value{vText("YES"), vText("BY DEFAULT"), f(sq.Start), f(sq.Increment), f(sq.Max), f(sq.Min), vText(cyc)}
+								}
+							}
 						}
 						nullable := "YES"
 						if col.NotNull {
@@ -500,7 +520,7 @@ var vtabs = map[string]map[string]vtab{
 						if i := strings.IndexByte(name, '('); i > 0 {
 							name = name[:i]
 						}
-						out = append(out, []rowenc.Value{vText(c.db.Name), vText("public"), vText(t.Name), vText(col.Name), vInt(int64(n)), def, vText(nullable), vText(name)})
+						out = append(out, append([]rowenc.Value{vText(c.db.Name), vText("public"), vText(t.Name), vText(col.Name), vInt(int64(n)), def, vText(nullable), vText(name)}, ident...))
 					}
 				}
 				return out

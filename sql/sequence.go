@@ -982,9 +982,14 @@ func (sp *serialPlan) exec(ec *execCtx, w ResultWriter) error {
 		if old != nil {
 			return pgerror.New(pgerror.CodeDuplicateTable, "relation %q already exists", s.Sequence)
 		}
-		typ := seqTypeFor(s.Max)
+		opts := front.SeqOptions{}
+		if s.Options != nil {
+			opts = *s.Options
+		}
+		// An identity's or SERIAL's sequence has the column's type.
+		opts.Type = seqTypeFor(s.Max)
 		seq := &catalog.Sequence{ParentID: db.ID, Name: s.Sequence}
-		if _, _, err := applySeqOptions(seq, &front.SeqOptions{Type: typ}, true); err != nil {
+		if _, _, err := applySeqOptions(seq, &opts, true); err != nil {
 			return err
 		}
 		if err := catalog.CreateSequence(ec.ctx, ec.tx, seq); err != nil {
@@ -1007,6 +1012,7 @@ func (sp *serialPlan) exec(ec *execCtx, w ResultWriter) error {
 	if t == nil {
 		return pgerror.New(pgerror.CodeInternalError, "table %q missing after CREATE TABLE", sp.n.Table.Name.O)
 	}
+	identity := false
 	for k, seq := range seqs {
 		col := t.ColumnIndex(sp.serials[k].Column)
 		if col < 0 {
@@ -1014,6 +1020,14 @@ func (sp *serialPlan) exec(ec *execCtx, w ResultWriter) error {
 		}
 		seq.SetOwner(t, col)
 		if err := catalog.UpdateSequence(ec.ctx, ec.tx, seq); err != nil {
+			return err
+		}
+		if sp.serials[k].Identity {
+			t.Columns[col].Identity, identity = "d", true
+		}
+	}
+	if identity {
+		if err := catalog.UpdateTable(ec.ctx, ec.tx, t); err != nil {
 			return err
 		}
 	}

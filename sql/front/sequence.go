@@ -59,6 +59,8 @@ type SeqOptions struct {
 	// OWNED BY NONE.
 	OwnedBy     []string
 	OwnedByNone bool
+	// SequenceName is an identity column's SEQUENCE NAME option.
+	SequenceName string
 }
 
 func parseSequence(toks []token) (*SequenceStmt, error) {
@@ -90,8 +92,21 @@ func parseSequence(toks []token) (*SequenceStmt, error) {
 			return nil, pgerror.Unsupported("ALTER SEQUENCE ... " + strings.ToUpper(toks[i].text))
 		}
 	}
+	if err := parseSeqOptions(toks[i:], &s.Options); err != nil {
+		return nil, err
+	}
+	if s.Options.SequenceName != "" {
+		return nil, pgerror.New(pgerror.CodeSyntaxError, "invalid sequence option SEQUENCE NAME")
+	}
+	return s, nil
+}
+
+// parseSeqOptions reads sequence options (CREATE/ALTER SEQUENCE's, an
+// identity column's) from all of toks into o.
+func parseSeqOptions(toks []token, o *SeqOptions) error {
+	i := 0
+	var err error
 	seen := map[string]bool{}
-	o := &s.Options
 	for i < len(toks) {
 		opt := toks[i]
 		key := opt.text
@@ -99,14 +114,14 @@ func parseSequence(toks []token) (*SequenceStmt, error) {
 			key = toks[i+1].text
 		}
 		if seen[key] {
-			return nil, syntaxErr(opt.pos, "conflicting or redundant options")
+			return syntaxErr(opt.pos, "conflicting or redundant options")
 		}
 		seen[key] = true
 		var n int64
 		switch {
 		case opt.is("as"):
 			if i+1 >= len(toks) || toks[i+1].kind != tokIdent {
-				return nil, unexpected(toks, i+1)
+				return unexpected(toks, i+1)
 			}
 			switch t := toks[i+1].text; t {
 			case "smallint", "int2":
@@ -116,7 +131,7 @@ func parseSequence(toks []token) (*SequenceStmt, error) {
 			case "bigint", "int8":
 				o.Type = "bigint"
 			default:
-				return nil, pgerror.New(pgerror.CodeInvalidParameterValue, "sequence type must be smallint, integer, or bigint")
+				return pgerror.New(pgerror.CodeInvalidParameterValue, "sequence type must be smallint, integer, or bigint")
 			}
 			i += 2
 		case opt.is("increment"):
@@ -125,12 +140,12 @@ func parseSequence(toks []token) (*SequenceStmt, error) {
 				i++
 			}
 			if n, i, err = seqNumber(toks, i); err != nil {
-				return nil, err
+				return err
 			}
 			o.Increment = &n
 		case opt.is("minvalue"), opt.is("maxvalue"):
 			if n, i, err = seqNumber(toks, i+1); err != nil {
-				return nil, err
+				return err
 			}
 			if opt.is("minvalue") {
 				o.Min, o.MinSet = &n, true
@@ -153,7 +168,7 @@ func parseSequence(toks []token) (*SequenceStmt, error) {
 				i++
 			}
 			if n, i, err = seqNumber(toks, i); err != nil {
-				return nil, err
+				return err
 			}
 			o.Start = &n
 		case opt.is("restart"):
@@ -162,18 +177,24 @@ func parseSequence(toks []token) (*SequenceStmt, error) {
 			if i < len(toks) && toks[i].is("with") {
 				i++
 				if n, i, err = seqNumber(toks, i); err != nil {
-					return nil, err
+					return err
 				}
 				o.Restart = &n
 			} else if i < len(toks) && (toks[i].kind == tokNumber || toks[i].kind == tokOp && (toks[i].text == "-" || toks[i].text == "+")) {
 				if n, i, err = seqNumber(toks, i); err != nil {
-					return nil, err
+					return err
 				}
 				o.Restart = &n
 			}
+		case opt.is("sequence") && i+2 < len(toks) && toks[i+1].is("name"):
+			name, j, err := tableName(toks, i+2)
+			if err != nil {
+				return err
+			}
+			o.SequenceName, i = name, j
 		case opt.is("cache"):
 			if n, i, err = seqNumber(toks, i+1); err != nil {
-				return nil, err
+				return err
 			}
 			o.Cache = &n
 		case opt.is("owned") && i+1 < len(toks) && toks[i+1].is("by"):
@@ -194,18 +215,18 @@ func parseSequence(toks []token) (*SequenceStmt, error) {
 			case len(parts) == 3 && parts[0] == "public":
 				o.OwnedBy = parts[1:]
 			case len(parts) == 3:
-				return nil, pgerror.New(pgerror.CodeInvalidSchemaName, "schema %q does not exist", parts[0])
+				return pgerror.New(pgerror.CodeInvalidSchemaName, "schema %q does not exist", parts[0])
 			case len(parts) == 2:
 				o.OwnedBy = parts
 			default:
-				return nil, pgerror.New(pgerror.CodeSyntaxError, "invalid OWNED BY option").
+				return pgerror.New(pgerror.CodeSyntaxError, "invalid OWNED BY option").
 					WithHint("Specify OWNED BY table.column or OWNED BY NONE.")
 			}
 		default:
-			return nil, unexpected(toks, i)
+			return unexpected(toks, i)
 		}
 	}
-	return s, nil
+	return nil
 }
 
 // seqNumber reads a signed integer at toks[i].
