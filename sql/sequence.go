@@ -924,6 +924,12 @@ func seqInUse(ec *execCtx, db *catalog.Database, seq *catalog.Sequence) error {
 		return err
 	}
 	q := quoteIdentIfNeeded
+	if t, col := seq.Owner(tables); t != nil && t.Columns[col].Identity != "" {
+		// An identity column's sequence is part of the column.
+		c := t.Columns[col]
+		return pgerror.New(codeDependentObjectsStillExist, "cannot drop sequence %s because column %s of table %s requires it", q(seq.Name), q(c.Name), q(t.Name)).
+			WithHint("You can drop column %s of table %s instead.", q(c.Name), q(t.Name))
+	}
 	var deps []string
 	for _, t := range tables {
 		for _, c := range t.Columns {
