@@ -606,7 +606,16 @@ func (t *translator) alterAction(a []token) error {
 			t.raw("if not exists")
 			i += 3
 		}
-		return t.tableElement(a[i:])
+		n := len(t.serials)
+		if err := t.tableElement(a[i:]); err != nil {
+			return err
+		}
+		if len(t.serials) > n {
+			// Its sequence would have to exist before the backfill.
+			return pgerror.Unsupported("ALTER TABLE ADD COLUMN of a SERIAL or identity column (add an integer column, " +
+				"CREATE SEQUENCE ... OWNED BY it, then ALTER COLUMN ... SET DEFAULT nextval(...))")
+		}
+		return nil
 	case word(0, "drop"):
 		i := 1
 		if word(i, "constraint") {
