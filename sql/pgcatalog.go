@@ -401,6 +401,11 @@ var vtabs = map[string]map[string]vtab{
 		"pg_auth_members": {"roleid:o member:o grantor:o admin_option:b", func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
 			return nil
 		}},
+		// Meridian has no logical replication: no publications.
+		"pg_publication": {"oid:o pubname:t pubowner:o puballtables:b pubinsert:b pubupdate:b pubdelete:b pubtruncate:b pubviaroot:b",
+			func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value { return nil }},
+		"pg_publication_namespace": {"oid:o pnpubid:o pnnspid:o", func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value { return nil }},
+		"pg_publication_rel":       {"oid:o prpubid:o prrelid:o", func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value { return nil }},
 		// pg_proc is empty: Meridian has no user-defined functions, and its
 		// built-in functions are not listed (psql's \df filters pg_catalog's
 		// out anyway).
