@@ -276,20 +276,27 @@ func (ec *execCtx) nextval(arg string) (rowenc.Value, error) {
 		var b seqBlock
 		inStmtTxn := ec.seqWrittenHere(seq.ID)
 		if !inStmtTxn {
+			fresh := seq
 			err = ec.s.srv.runSeqTxn(ec.ctx, func(tx txn.Txn) error {
 				// The sequence may have been created by another session's
-				// transaction, not committed yet.
-				if _, found, err := tx.Get(ec.ctx, seqDescKeyProbe(seq)); err != nil || !found {
-					if err == nil {
-						err = errSeqNotVisible
-					}
+				// transaction, not committed yet. Otherwise the reservation
+				// follows the options as last committed, which an ALTER may
+				// have changed since the statement's snapshot.
+				cur, err := catalog.LookupSequence(ec.ctx, tx, seq.ParentID, seq.Name)
+				if err != nil {
 					return err
 				}
-				var err error
-				b, err = reserve(ec.ctx, tx, seq)
+				if cur == nil || cur.ID != seq.ID {
+					return errSeqNotVisible
+				}
+				fresh = cur
+				b, err = reserve(ec.ctx, tx, fresh)
 				return err
 			})
 			inStmtTxn = errors.Is(err, errSeqNotVisible)
+			if err == nil {
+				seq = fresh
+			}
 		}
 		if inStmtTxn {
 			b, err = reserve(ec.ctx, ec.tx, seq)
