@@ -884,32 +884,58 @@ func seqTypeFor(max int64) string {
 
 // planDropSequence plans DROP SEQUENCE.
 func (p *planner) planDropSequence(n *ast.DropSequenceStmt) (plan, error) {
+	// The front parses DROP SEQUENCE itself (front.DropSequenceStmt); this
+	// is the TiDB grammar's form, kept for ParseTranslated callers.
+	var names []string
 	for _, tn := range n.Sequences {
 		if err := checkSchema(tn); err != nil {
 			return nil, err
 		}
+		names = append(names, tn.Name.O)
 	}
+	return p.planDropSeqs(names, n.IfExists, false), nil
+}
+
+// planDropSeqs plans DROP SEQUENCE; cascade drops the column defaults that
+// call the sequences.
+func (p *planner) planDropSeqs(names []string, ifExists, cascade bool) plan {
 	return &ddlPlan{run: func(ec *execCtx, w ResultWriter) error {
 		db, err := p.database()
 		if err != nil {
 			return err
 		}
-		for _, tn := range n.Sequences {
-			seq, err := catalog.LookupSequence(ec.ctx, ec.tx, db.ID, tn.Name.O)
+		for _, name := range names {
+			seq, err := catalog.LookupSequence(ec.ctx, ec.tx, db.ID, name)
 			if err != nil {
 				return err
 			}
 			if seq == nil {
-				if n.IfExists {
-					if err := w.Notice("NOTICE", pgerror.CodeSuccessfulCompletion, "sequence \""+tn.Name.O+"\" does not exist, skipping"); err != nil {
+				if ifExists {
+					if err := w.Notice("NOTICE", pgerror.CodeSuccessfulCompletion, "sequence \""+name+"\" does not exist, skipping"); err != nil {
 						return err
 					}
 					continue
 				}
-				return pgerror.New(pgerror.CodeUndefinedTable, "sequence %q does not exist", tn.Name.O)
+				return pgerror.New(pgerror.CodeUndefinedTable, "sequence %q does not exist", name)
 			}
-			if err := seqInUse(ec, db, seq); err != nil {
+			deps, err := seqDependents(ec, db, seq)
+			if err != nil {
 				return err
+			}
+			if len(deps) > 0 && !cascade {
+				return dependentsError(seq, deps)
+			}
+			if len(deps) > 0 {
+				msg := "drop cascades to " + deps[0].what()
+				if len(deps) > 1 {
+					msg = fmt.Sprintf("drop cascades to %d other objects", len(deps))
+				}
+				if err := w.Notice("NOTICE", pgerror.CodeSuccessfulCompletion, msg); err != nil {
+					return err
+				}
+				if err := dropDefaults(ec, deps); err != nil {
+					return err
+				}
 			}
 			if err := catalog.DropSequence(ec.ctx, ec.tx, seq); err != nil {
 				return err
@@ -917,43 +943,76 @@ func (p *planner) planDropSequence(n *ast.DropSequenceStmt) (plan, error) {
 			ec.s.srv.seqCache().forget(seq.ID)
 		}
 		return w.Complete("DROP SEQUENCE")
-	}}, nil
+	}}
 }
 
 const codeDependentObjectsStillExist = "2BP01"
 
-// seqInUse refuses to drop a sequence a column default calls (a SERIAL's
-// nextval), as PostgreSQL's dependency on the default does; ownership
-// alone (OWNED BY) does not keep a sequence.
-func seqInUse(ec *execCtx, db *catalog.Database, seq *catalog.Sequence) error {
+// seqDep is a column default that calls a sequence.
+type seqDep struct {
+	t   *catalog.Table
+	col int
+}
+
+func (d seqDep) what() string {
+	return fmt.Sprintf("default value for column %s of table %s", quoteIdentIfNeeded(d.t.Columns[d.col].Name), quoteIdentIfNeeded(d.t.Name))
+}
+
+// seqDependents returns the column defaults that call seq: what keeps
+// PostgreSQL from dropping it without CASCADE (ownership alone, OWNED BY,
+// does not). An identity column's sequence is part of the column, so even
+// CASCADE does not drop it.
+func seqDependents(ec *execCtx, db *catalog.Database, seq *catalog.Sequence) ([]seqDep, error) {
 	tables, err := catalog.ListTables(ec.ctx, ec.tx, db.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	q := quoteIdentIfNeeded
 	if t, col := seq.Owner(tables); t != nil && t.Columns[col].Identity != "" {
-		// An identity column's sequence is part of the column.
 		c := t.Columns[col]
-		return pgerror.New(codeDependentObjectsStillExist, "cannot drop sequence %s because column %s of table %s requires it", q(seq.Name), q(c.Name), q(t.Name)).
+		return nil, pgerror.New(codeDependentObjectsStillExist, "cannot drop sequence %s because column %s of table %s requires it", q(seq.Name), q(c.Name), q(t.Name)).
 			WithHint("You can drop column %s of table %s instead.", q(c.Name), q(t.Name))
 	}
-	var deps []string
+	var deps []seqDep
 	for _, t := range tables {
-		for _, c := range t.Columns {
+		for k, c := range t.Columns {
 			for _, name := range seqRefs(c.Default) {
 				if name == seq.Name {
-					deps = append(deps, fmt.Sprintf("default value for column %s of table %s depends on sequence %s", q(c.Name), q(t.Name), q(seq.Name)))
+					deps = append(deps, seqDep{t: t, col: k})
 					break
 				}
 			}
 		}
 	}
-	if len(deps) == 0 {
-		return nil
+	return deps, nil
+}
+
+func dependentsError(seq *catalog.Sequence, deps []seqDep) error {
+	lines := make([]string, len(deps))
+	for i, d := range deps {
+		lines[i] = d.what() + " depends on sequence " + quoteIdentIfNeeded(seq.Name)
 	}
-	return pgerror.New(codeDependentObjectsStillExist, "cannot drop sequence %s because other objects depend on it", q(seq.Name)).
-		WithDetail("%s", strings.Join(deps, "\n")).
+	return pgerror.New(codeDependentObjectsStillExist, "cannot drop sequence %s because other objects depend on it", quoteIdentIfNeeded(seq.Name)).
+		WithDetail("%s", strings.Join(lines, "\n")).
 		WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+}
+
+// dropDefaults removes the defaults deps name (DROP SEQUENCE ... CASCADE).
+func dropDefaults(ec *execCtx, deps []seqDep) error {
+	for _, d := range deps {
+		d.t.Columns[d.col].Default = ""
+	}
+	done := map[*catalog.Table]bool{}
+	for _, d := range deps {
+		if done[d.t] {
+			continue
+		}
+		done[d.t] = true
+		if err := catalog.UpdateTable(ec.ctx, ec.tx, d.t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // serialPlan creates the sequences of a CREATE TABLE's SERIAL columns

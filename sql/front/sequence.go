@@ -40,6 +40,46 @@ func (s *SequenceStmt) SpecialName() string {
 	return "CREATE SEQUENCE"
 }
 
+// DropSequenceStmt is DROP SEQUENCE [IF EXISTS] name [, ...] [CASCADE |
+// RESTRICT]; CASCADE drops the column defaults that call the sequences.
+type DropSequenceStmt struct {
+	ast.DoStmt
+	IfExists bool
+	Names    []string
+	Cascade  bool
+}
+
+// SpecialName implements Special.
+func (*DropSequenceStmt) SpecialName() string { return "DROP SEQUENCE" }
+
+func parseDropSequence(toks []token) (*DropSequenceStmt, error) {
+	s := &DropSequenceStmt{}
+	i := 2
+	if j, ok := matchWords(toks, i, "if", "exists"); ok {
+		s.IfExists, i = true, j
+	}
+	for {
+		name, j, err := tableName(toks, i)
+		if err != nil {
+			return nil, err
+		}
+		s.Names, i = append(s.Names, name), j
+		if i < len(toks) && toks[i].kind == tokOp && toks[i].text == "," {
+			i++
+			continue
+		}
+		break
+	}
+	if i < len(toks) && (toks[i].is("cascade") || toks[i].is("restrict")) {
+		s.Cascade = toks[i].is("cascade")
+		i++
+	}
+	if i < len(toks) {
+		return nil, unexpected(toks, i)
+	}
+	return s, nil
+}
+
 // SeqOptions are the options a statement gave; nil or false means not
 // given, so ALTER keeps the sequence's value.
 type SeqOptions struct {
