@@ -46,10 +46,16 @@ package sql
 // and fails the block. statement_timeout and the caller's ctx bound each
 // call (57014).
 //
-// Planning reads the catalog through the statement's own transaction (no
-// descriptor cache), so DDL is transactional. Prepare plans in the open
-// block's transaction or in a read-only one, to infer parameter types and
-// result columns; ExecPrepared plans again in the executing transaction.
+// Planning reads the catalog through the statement's own transaction, so
+// DDL is transactional. Read-only transactions take catalog keys (and
+// databases and tables resolved from them) from a cache that gives exactly
+// what their snapshot holds (catcache.go); read-write ones read and lock
+// them. Prepare plans in the open block's transaction or in a read-only
+// one, to infer parameter types and result columns; ExecPrepared plans
+// again in the executing transaction, except that a single-table SELECT
+// reuses its last plan across read-only executions while the catalog it
+// was planned from still holds (plancache.go). Simple queries repeated
+// with other integer constants reuse a parsed template (stmtcache.go).
 //
 // Reads. A WHERE clause is split into conjuncts; equality on every primary
 // key column is a point lookup (Get), equality on a prefix and/or bounds on
