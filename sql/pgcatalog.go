@@ -158,7 +158,15 @@ func defaultText(s string) string {
 	// PostgreSQL does (a SERIAL default reads nextval('t_id_seq'::regclass)),
 	// never the internal function names.
 	s = regclassCallText.ReplaceAllString(s, "'$1'::regclass")
-	s = seqCallText.ReplaceAllString(s, "$1('$2'::regclass")
+	// The name as regclassout prints it: no public., quoted where needed.
+	s = seqCallText.ReplaceAllStringFunc(s, func(call string) string {
+		m := seqCallText.FindStringSubmatch(call)
+		name := m[2]
+		if n, err := parseSeqName(strings.ReplaceAll(name, "''", "'")); err == nil {
+			name = strings.ReplaceAll(quoteIdentIfNeeded(n), "'", "''")
+		}
+		return m[1] + "('" + name + "'::regclass"
+	})
 	return s
 }
 

@@ -20,6 +20,8 @@ func (p *planner) planSpecial(n front.Special) (plan, error) {
 		return p.planSequence(n)
 	case *front.DropSequenceStmt:
 		return p.planDropSeqs(n.Names, n.IfExists, n.Cascade), nil
+	case *front.IdentityStmt:
+		return p.planIdentity(n), nil
 	case *front.NoopStmt:
 		// VACUUM and ANALYZE have nothing to do: MVCC garbage is collected
 		// by the storage layer and there are no statistics.

@@ -136,6 +136,10 @@ func special(toks []token) (Special, bool, error) {
 		return &NoopStmt{Tag: "ANALYZE"}, true, nil
 	case first.is("checkpoint") && len(toks) == 1:
 		return &NoopStmt{Tag: "CHECKPOINT"}, true, nil
+	case first.is("alter") && len(toks) > 6 && toks[1].is("table") && hasOpt(toks, "identity"):
+		if s, ok, err := parseIdentity(toks); ok {
+			return s, true, err
+		}
 	case first.is("drop") && len(toks) > 1 && toks[1].is("sequence"):
 		s, err := parseDropSequence(toks)
 		return s, true, err

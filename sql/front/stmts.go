@@ -549,6 +549,7 @@ func (t *translator) alterTable(toks []token) error {
 	if end >= len(toks) {
 		return unexpected(toks, end)
 	}
+	t.table = toks[end-1].text
 	for k, action := range splitTopLevel(toks[end:]) {
 		if len(action) == 0 {
 			return syntaxErr(lastPos(toks), "syntax error at or near \",\"")
@@ -597,6 +598,16 @@ func (t *translator) alterAction(a []token) error {
 		if i == 1 && word(1, "primary") && word(2, "key") {
 			// ADD PRIMARY KEY (cols): the engine rebuilds the table.
 			return t.general(a)
+		}
+		if i == 1 && word(1, "constraint") && len(a) > 4 && word(3, "primary") && word(4, "key") {
+			// ADD CONSTRAINT name PRIMARY KEY (cols), as pg_dump writes
+			// it: the engine names a primary key table_pkey, so only that
+			// name can be kept.
+			if a[2].text != t.table+"_pkey" {
+				return pgerror.Unsupported("a primary key constraint not named " + t.table + "_pkey")
+			}
+			t.raw("add")
+			return t.general(a[3:])
 		}
 		if i < len(a) && a[i].kind == tokIdent && tableConstraintWords[a[i].text] {
 			return pgerror.Unsupported("ALTER TABLE ADD CONSTRAINT")
