@@ -331,13 +331,18 @@ func TestWriteSkew(t *testing.T) {
 			mustGet(t, tx, "x")
 			mustGet(t, tx, "y")
 		}
-		// The older one's write wounds the younger reader of x.
-		must(t, older.Put(ctx, []byte("x"), []byte("0")))
+		// The older one's write waits for the younger reader of x, and the
+		// younger's write, which would wait for the older reader of y, is
+		// wounded instead (waiting would be a deadlock).
+		olderPut := make(chan error, 1)
+		go func() { olderPut <- older.Put(ctx, []byte("x"), []byte("0")) }()
+		<-e.parked
 		err := younger.Put(ctx, []byte("y"), []byte("0"))
 		var re *txn.RetryableError
 		if !errors.As(err, &re) || !errors.Is(err, txn.ErrRetryable) || re.Priority != 2 {
 			t.Fatalf("younger Put: %v, want RetryableError with priority 2", err)
 		}
+		must(t, <-olderPut)
 		must(t, older.Commit(ctx))
 		if _, _, err := younger.Get(ctx, []byte("x")); !errors.Is(err, txn.ErrTxnDone) {
 			t.Fatalf("use after retryable error: %v", err)
@@ -369,8 +374,8 @@ func TestWriteSkew(t *testing.T) {
 	})
 }
 
-// TestPhantom: an insert into a span a transaction scanned waits until it
-// finishes (or, if the inserter is older, wounds the scanner).
+// TestPhantom: an insert into a span a transaction scanned waits until the
+// scanner finishes, whichever of the two is older.
 func TestPhantom(t *testing.T) {
 	ctx := context.Background()
 	t.Run("younger inserter waits", func(t *testing.T) {
@@ -401,17 +406,23 @@ func TestPhantom(t *testing.T) {
 			t.Fatalf("after: %s", got)
 		}
 	})
-	t.Run("older inserter wounds scanner", func(t *testing.T) {
+	t.Run("older inserter waits for a younger scanner that does not wait", func(t *testing.T) {
 		e := newEnv(t)
 		e.put("a", "1", "c", "3")
 		inserter := e.begin(txn.Options{Priority: 1})
 		scanner := e.begin(txn.Options{Priority: 2})
-		_, err := scanner.Scan(ctx, []byte("a"), []byte("z"), txn.ScanOptions{MaxKeys: 1})
+		rows, err := scanner.Scan(ctx, []byte("a"), []byte("z"), txn.ScanOptions{})
 		must(t, err)
-		must(t, inserter.Insert(ctx, []byte("b"), []byte("2")))
-		if _, err := scanner.Scan(ctx, []byte("a"), []byte("z"), txn.ScanOptions{}); !errors.Is(err, txn.ErrRetryable) {
-			t.Fatalf("scanner after wound: %v", err)
+		inserted := make(chan error, 1)
+		go func() { inserted <- inserter.Insert(ctx, []byte("b"), []byte("2")) }()
+		<-e.parked
+		again, err := scanner.Scan(ctx, []byte("a"), []byte("z"), txn.ScanOptions{})
+		must(t, err)
+		if fmtRows(rows) != fmtRows(again) || len(rows) != 2 {
+			t.Fatalf("phantom: %s then %s", fmtRows(rows), fmtRows(again))
 		}
+		must(t, scanner.Commit(ctx))
+		must(t, <-inserted)
 		must(t, inserter.Commit(ctx))
 	})
 }
@@ -686,27 +697,67 @@ func BenchmarkSingleKeyCommit(b *testing.B) {
 	})
 }
 
-// TestWoundedLearnsAtCommit: a transaction wounded while idle learns it at
-// Commit, with the priority to retry with; its writes are discarded.
-func TestWoundedLearnsAtCommit(t *testing.T) {
+// TestOlderWaitsForIdleYounger: an older transaction that wants a lock held
+// by a younger one that is not waiting for anything waits for it to finish
+// rather than aborting it, and then sees its write.
+func TestOlderWaitsForIdleYounger(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	e.put("k", "0")
 	younger := e.begin(txn.Options{Priority: 20})
 	must(t, younger.Put(ctx, []byte("k"), []byte("younger")))
 	older := e.begin(txn.Options{Priority: 10})
+	read := make(chan string, 1)
+	go func() {
+		v, _, err := older.Get(ctx, []byte("k"))
+		if err != nil {
+			read <- err.Error()
+			return
+		}
+		read <- string(v)
+	}()
+	<-e.parked
+	must(t, younger.Commit(ctx))
+	if got := <-read; got != "younger" {
+		t.Fatalf("older read %q after the younger committed", got)
+	}
+	must(t, older.Commit(ctx))
+	if s := e.s.LockTable().String(); s != "empty\n" {
+		t.Fatalf("locks left:\n%s", s)
+	}
+}
+
+// TestWoundedWhileWaiting: a younger transaction waits for an older one,
+// which then asks for a lock the younger holds. That closes a deadlock; the
+// younger is wounded: its waiting call returns a RetryableError with the
+// priority to retry with, and its writes are discarded.
+func TestWoundedWhileWaiting(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.put("k", "0", "j", "0")
+	older := e.begin(txn.Options{Priority: 10})
+	must(t, older.Put(ctx, []byte("j"), []byte("older")))
+	younger := e.begin(txn.Options{Priority: 20})
+	must(t, younger.Put(ctx, []byte("k"), []byte("younger")))
+	youngerGet := make(chan error, 1)
+	go func() {
+		_, _, err := younger.Get(ctx, []byte("j"))
+		youngerGet <- err
+	}()
+	<-e.parked // younger waits for older
 	if got := mustGet(t, older, "k"); got != "0" {
 		t.Fatalf("older read %s", got)
 	}
-	err := younger.Commit(ctx)
+	err := <-youngerGet
 	var re *txn.RetryableError
 	if !errors.As(err, &re) || re.Priority != 20 {
-		t.Fatalf("Commit of wounded txn: %v", err)
+		t.Fatalf("Get of the wounded txn: %v", err)
 	}
+	must(t, younger.Rollback(ctx))
 	must(t, older.Commit(ctx))
 	ro := e.begin(txn.Options{ReadOnly: true})
 	if got := mustGet(t, ro, "k"); got != "0" {
-		t.Fatalf("k = %s after the wounded commit", got)
+		t.Fatalf("k = %s after the wounded transaction", got)
 	}
 	if s := e.s.LockTable().String(); s != "empty\n" {
 		t.Fatalf("locks left:\n%s", s)

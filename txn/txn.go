@@ -12,9 +12,11 @@
 // cannot appear), writes take exclusive locks when they are issued and are
 // buffered in the transaction until Commit, which makes all of them durable
 // atomically at one commit timestamp taken from the HLC. Conflicts between
-// lock holders are settled by wound-wait on the transaction's priority: an
-// older transaction wounds (aborts) a younger holder, a younger one waits.
-// Deadlocks therefore cannot form.
+// lock holders are settled by wound-wait on the transaction's priority: a
+// conflicting request waits, and when waiting would close a deadlock the
+// youngest transaction in it is wounded (aborted; see
+// rangeservice/concurrency). Transactions that lock rows in one order never
+// abort, and an older transaction is never aborted for a younger one.
 //
 // Reads observe the transaction's own writes (read-your-writes), including
 // writes of the same statement: a caller that must not see them (UPDATE

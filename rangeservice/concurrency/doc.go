@@ -1,8 +1,9 @@
 // Package concurrency is the lock table: the shared and exclusive locks that
 // make read-write transactions serializable (strict two-phase locking), the
-// wait queues of requests that conflict with them, and deadlock prevention by
-// wound-wait. Today the single-node store (rangeservice/store) owns one
-// Manager; later each range's leaseholder will own one for its key span.
+// wait queues of requests that conflict with them, and deadlock resolution
+// by wound-wait priority. Today the single-node store (rangeservice/store)
+// owns one Manager; later each range's leaseholder will own one for its key
+// span.
 //
 // The package is two layers:
 //
@@ -30,35 +31,47 @@
 // # Wound-wait
 //
 // Transactions are ordered by kv.TxnMeta.Older: the smaller Priority is the
-// older transaction and wins (ties broken by the smaller TxnID). When a
-// request conflicts:
+// older transaction and wins (ties broken by the smaller TxnID). A request
+// that conflicts waits, whether the holders are older or younger, for the
+// conflicting holders and for conflicting waiters of older transactions.
+// The wound comes only when it is needed: when a wait would close a cycle in
+// the wait-for graph (a deadlock), the youngest transaction in the cycle is
+// wounded: marked aborted, its locks released at once and its waiting
+// requests woken with a *kv.TxnAbortedError. If that is the requester,
+// Acquire returns Aborted. A transaction that has begun committing
+// (BeginCommit) never waits, so it is never in a cycle and never wounded.
 //
-//   - every conflicting holder younger than the requester is wounded: marked
-//     aborted, its locks released at once and its waiting requests woken with
-//     a *kv.TxnAbortedError. A transaction that has begun committing
-//     (BeginCommit) cannot be wounded; the requester waits for it instead.
-//   - the requester then waits for the remaining conflicting holders (all
-//     older than it, or committing) and for conflicting waiters older than it.
+// Why not the textbook rule (an older requester wounds every younger
+// holder at once)? It aborts transactions that are merely in the way. With
+// pgbench's TPC-B script (8 clients updating one of 10 branch rows each) it
+// aborted 4% of transactions, though they all lock rows in the same order
+// and cannot deadlock; wounding a younger holder only once it waits itself
+// still aborted 0.13%. Waiting, and wounding only to break a cycle, aborts
+// none. Priority still decides who loses, so the guarantees of wound-wait
+// stay: an older transaction is never aborted in favour of a younger one.
 //
 // Waiters are queued in priority order (oldest first). For transactions that
-// started in the order they arrive this is FIFO; an older request does not
-// queue behind a younger waiter, because it would then either have to wound
-// it (aborting a transaction that holds nothing in its way) or wait for a
-// younger transaction, which could deadlock. Note that wounding only the
-// holders when the requester is older than all of them, and waiting
-// otherwise, is NOT enough: a requester older than one holder and younger
-// than another would wait for the younger one while that one could wait
-// for it. Hence the pairwise rule above.
+// started in the order they arrive this is FIFO.
 //
-// Deadlock freedom. Every wait-for edge goes from a transaction to an older
-// one, or to a committing one (which never waits: committing takes no
-// locks). Edges to younger transactions are never created: a younger holder
-// is wounded and its locks are gone before the requester decides to wait.
-// Hence the wait-for graph has no cycle.
+// Deadlock freedom. A cycle needs every member to be waiting. Only Acquire
+// makes a transaction start waiting, and Acquire checks for a cycle through
+// the requester and breaks it before returning. Other steps (grants,
+// releases, cancellations) add edges only towards a transaction that was
+// just granted, and so is not waiting when it makes one request at a time,
+// or remove edges; they cannot close a cycle. (A transaction with several
+// requests in flight is checked again after a grant.) TestTableRandom checks
+// the graph after every step.
 //
 // Starvation freedom. A transaction that restarts keeps its priority
-// (kv.TxnMeta.Priority), so it eventually becomes the oldest and is never
-// wounded again.
+// (kv.TxnMeta.Priority), so it eventually becomes the oldest; the oldest
+// transaction is never the youngest member of a cycle, so it is never
+// wounded.
+//
+// Beyond one table. The search sees only this table's wait-for graph. When
+// a transaction's locks span several leaseholders a cycle can run through
+// more than one table; those will need the textbook rule for edges to
+// transactions waiting elsewhere (a wound sent to the holder's coordinator)
+// or edge-chasing probes. Today there is one table per node and one node.
 //
 // Why releasing a wounded transaction's locks at once is safe. Writes are
 // buffered in the client until commit and only applied after BeginCommit

@@ -30,9 +30,10 @@ const (
 	// Wait: the request is queued as Decision.Waiter; an Event will say when
 	// it is granted or aborted.
 	Wait
-	// Aborted: the transaction was wounded earlier (Decision.Err is a
-	// *kv.TxnAbortedError saying by whom), or the request is invalid
-	// (Decision.Err wraps kv.ErrInvalidRequest).
+	// Aborted: the transaction was wounded, earlier or by this request
+	// (it would have had to wait while an older transaction waits for it);
+	// Decision.Err is a *kv.TxnAbortedError saying by whom. Or the request
+	// is invalid (Decision.Err wraps kv.ErrInvalidRequest).
 	Aborted
 )
 
@@ -237,21 +238,67 @@ func (t *Table) Acquire(req Request) (Decision, []Event) {
 	t.nextID++
 	w := &waiter{id: t.nextID, txn: tx, span: sp, strength: req.Strength}
 	// The new request goes behind every waiter of an older transaction.
-	granted, wounded := t.tryGrant(w)
-	var d Decision
-	if granted {
-		d = Decision{Outcome: Granted}
+	if t.tryGrant(w) {
+		if len(tx.waiters) == 0 {
+			return Decision{Outcome: Granted}, nil
+		}
+		// tx also has requests waiting (several in flight): the new lock
+		// adds edges towards a waiting transaction, which may close a cycle.
 	} else {
-		pos, _ := slices.BinarySearchFunc(t.waiters, w, cmpWaiters)
-		t.waiters = slices.Insert(t.waiters, pos, w)
-		t.byID[w.id] = w
-		tx.waiters[w.id] = w
-		d = Decision{Outcome: Wait, Waiter: w.id}
+		t.enqueue(w)
+		// Waiting adds edges from tx to its blockers; if one closes a cycle,
+		// it is broken here (see "Deadlock freedom" in doc.go).
 	}
-	if wounded {
+	if by := t.breakCycles(tx); by != nil {
+		t.abort(tx, by, false)
 		t.process()
 	}
-	return d, t.takeEvents()
+	// The outcome for w goes in the decision, not in events.
+	switch {
+	case tx.status == statusAborted:
+		t.events = slices.DeleteFunc(t.events, func(ev Event) bool {
+			return (ev.Kind == EventAborted && ev.Waiter == w.id) || (ev.Kind == EventWounded && ev.Txn == tx.meta.ID)
+		})
+		return Decision{Outcome: Aborted, Err: tx.abortErr}, t.takeEvents()
+	case t.byID[w.id] == nil:
+		t.events = slices.DeleteFunc(t.events, func(ev Event) bool { return ev.Kind == EventGranted && ev.Waiter == w.id })
+		return Decision{Outcome: Granted}, t.takeEvents()
+	}
+	return Decision{Outcome: Wait, Waiter: w.id}, t.takeEvents()
+}
+
+// breakCycles wounds the youngest transaction of each cycle of the wait-for
+// graph through tx, until none is left. If tx itself is the youngest of
+// one, it stops and returns the transaction tx would wait for in that
+// cycle; the caller aborts tx.
+func (t *Table) breakCycles(tx *txnState) (by *txnState) {
+	// A victim's release can wound tx elsewhere (process checks again
+	// transactions it grants), hence the status test.
+	for len(tx.waiters) > 0 && tx.status == statusPending {
+		cycle := t.cycleThrough(tx)
+		if cycle == nil {
+			return nil
+		}
+		victim := cycle[0]
+		for _, c := range cycle[1:] {
+			if victim.meta.Older(&c.meta) {
+				victim = c
+			}
+		}
+		if victim == tx {
+			return cycle[1]
+		}
+		t.abort(victim, tx, true)
+		t.process()
+	}
+	return nil
+}
+
+func (t *Table) enqueue(w *waiter) {
+	pos, _ := slices.BinarySearchFunc(t.waiters, w, cmpWaiters)
+	t.waiters = slices.Insert(t.waiters, pos, w)
+	t.byID[w.id] = w
+	w.txn.waiters[w.id] = w
 }
 
 // CancelWait removes a waiting request (its context ended). Requests queued
@@ -378,40 +425,72 @@ func (t *Table) conflictingHolders(tx *txnState, sp lspan, s kv.Strength) []*txn
 	return out
 }
 
-// tryGrant grants w if nothing blocks it, after wounding every conflicting
-// holder younger than w's transaction. The waiters queued ahead of w (those
-// of older transactions, and earlier ones of w's own) block it too. It
-// reports whether w was granted and whether anything was wounded (locks were
-// released, so the queue must be processed again). w may or may not be in
-// the queue.
-func (t *Table) tryGrant(w *waiter) (granted, wounded bool) {
-	tx := w.txn
-	holders := t.conflictingHolders(tx, w.span, w.strength)
-	blocked := false
-	for _, h := range holders {
-		if h.status == statusPending && tx.meta.Older(&h.meta) {
-			t.wound(h, tx)
-			wounded = true
-			continue
+// blockers returns the transactions that w waits for: those holding locks
+// that conflict with it, and those with conflicting requests queued ahead of
+// it (older transactions' requests, and earlier ones of w's own).
+func (t *Table) blockers(w *waiter) []*txnState {
+	out := t.conflictingHolders(w.txn, w.span, w.strength)
+	for _, a := range t.waiters {
+		if cmpWaiters(a, w) >= 0 {
+			break
 		}
-		blocked = true
-	}
-	if !blocked {
-		for _, a := range t.waiters {
-			if cmpWaiters(a, w) >= 0 {
-				break
-			}
-			if a.txn != tx && incompatible(a.strength, w.strength) && a.span.overlaps(w.span) {
-				blocked = true
-				break
-			}
+		if a.txn != w.txn && incompatible(a.strength, w.strength) && a.span.overlaps(w.span) && !slices.Contains(out, a.txn) {
+			out = append(out, a.txn)
 		}
 	}
-	if blocked {
-		return false, wounded
+	return out
+}
+
+// tryGrant grants w if nothing blocks it and reports whether it did. w may
+// or may not be in the queue.
+func (t *Table) tryGrant(w *waiter) bool {
+	if len(t.blockers(w)) > 0 {
+		return false
 	}
-	t.grant(tx, w.span, w.strength)
-	return true, wounded
+	t.grant(w.txn, w.span, w.strength)
+	return true
+}
+
+// cycleThrough returns a cycle of the wait-for graph through tx, starting
+// with tx, or nil. Edges go from each waiting request's transaction to its
+// blockers.
+func (t *Table) cycleThrough(tx *txnState) []*txnState {
+	edges := func(a *txnState) []*txnState {
+		var out []*txnState
+		for _, w := range sortedWaiters(a) {
+			for _, b := range t.blockers(w) {
+				if !slices.Contains(out, b) {
+					out = append(out, b)
+				}
+			}
+		}
+		return out
+	}
+	// Depth-first search for a path from tx back to tx.
+	visited := map[*txnState]bool{tx: true}
+	path := []*txnState{tx}
+	var dfs func(a *txnState) bool
+	dfs = func(a *txnState) bool {
+		for _, b := range edges(a) {
+			if b == tx {
+				return true
+			}
+			if visited[b] {
+				continue
+			}
+			visited[b] = true
+			path = append(path, b)
+			if dfs(b) {
+				return true
+			}
+			path = path[:len(path)-1]
+		}
+		return false
+	}
+	if dfs(tx) {
+		return path
+	}
+	return nil
 }
 
 func (t *Table) grant(tx *txnState, sp lspan, s kv.Strength) {
@@ -454,12 +533,17 @@ func (t *Table) removeWaiter(w *waiter) {
 	}
 }
 
-// wound aborts the pending transaction h on behalf of the older by.
-func (t *Table) wound(h, by *txnState) {
+// abort wounds the pending transaction h on behalf of by: its locks are
+// released and its waiting requests woken with the error. notify says
+// whether to report it as an EventWounded (not when h learns it from its
+// own request's Decision). The caller processes the queue afterwards.
+func (t *Table) abort(h, by *txnState, notify bool) {
 	h.status = statusAborted
 	h.abortErr = &kv.TxnAbortedError{Txn: h.meta.ID, By: by.meta.ID,
-		Reason: fmt.Sprintf("wounded by older transaction %s (priority %d < %d)", by.meta.ID, by.meta.Priority, h.meta.Priority)}
-	t.events = append(t.events, Event{Kind: EventWounded, Txn: h.meta.ID, By: by.meta.ID, Err: h.abortErr})
+		Reason: fmt.Sprintf("wounded to break a deadlock with transaction %s (priority %d is younger than %d)", by.meta.ID, h.meta.Priority, by.meta.Priority)}
+	if notify {
+		t.events = append(t.events, Event{Kind: EventWounded, Txn: h.meta.ID, By: by.meta.ID, Err: h.abortErr})
+	}
 	t.releaseLocks(h)
 	for _, w := range sortedWaiters(h) {
 		t.removeWaiter(w)
@@ -477,25 +561,32 @@ func sortedWaiters(tx *txnState) []*waiter {
 }
 
 // process grants every waiter that can be granted, in queue order, and
-// re-establishes the invariant on t.waiters. A waiter is granted when no
-// holder conflicts (after it wounded the younger ones) and no waiter ahead of
-// it conflicts. A wound releases locks and removes waiters, so the pass
-// restarts after one.
+// re-establishes the invariant on t.waiters (no waiter could be granted).
+// A grant can unblock only requests behind it in the queue, and a pass goes
+// front to back, so one pass is enough.
 func (t *Table) process() {
-	for restart := true; restart; {
-		restart = false
-		for i := 0; i < len(t.waiters); i++ {
-			w := t.waiters[i]
-			granted, wounded := t.tryGrant(w)
-			if granted {
-				t.removeWaiter(w)
-				t.events = append(t.events, Event{Kind: EventGranted, Waiter: w.id, Txn: w.txn.meta.ID})
-				i--
+	var stillWaiting []*txnState
+	for i := 0; i < len(t.waiters); i++ {
+		w := t.waiters[i]
+		if t.tryGrant(w) {
+			t.removeWaiter(w)
+			t.events = append(t.events, Event{Kind: EventGranted, Waiter: w.id, Txn: w.txn.meta.ID})
+			i--
+			if len(w.txn.waiters) > 0 {
+				stillWaiting = append(stillWaiting, w.txn)
 			}
-			if wounded {
-				restart = true
-				break
-			}
+		}
+	}
+	// A grant adds edges towards its transaction. That closes no cycle when
+	// the transaction is not waiting, the normal case (one request at a time);
+	// one that has several requests in flight is checked again.
+	for _, tx := range stillWaiting {
+		if tx.status != statusPending {
+			continue
+		}
+		if by := t.breakCycles(tx); by != nil {
+			t.abort(tx, by, true)
+			t.process()
 		}
 	}
 }
