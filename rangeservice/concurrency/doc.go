@@ -60,7 +60,10 @@
 // just granted, and so is not waiting when it makes one request at a time,
 // or remove edges; they cannot close a cycle. (A transaction with several
 // requests in flight is checked again after a grant.) TestTableRandom checks
-// the graph after every step.
+// the graph after every step. The search runs under the Manager's mutex on
+// every wait, so it must stay linear in the queue: on a hot key each request
+// waits for every one ahead of it, and the search follows only the nearest
+// exclusive one (which waits for the rest; see Table.waitEdges).
 //
 // Starvation freedom. A transaction that restarts keeps its priority
 // (kv.TxnMeta.Priority), so it eventually becomes the oldest; the oldest

@@ -3,6 +3,7 @@ package concurrency
 import (
 	"cmp"
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 
@@ -106,6 +107,9 @@ type txnState struct {
 	// waiters are the transaction's queued requests.
 	// Invariant: each is also in Table.waiters; empty unless pending.
 	waiters map[WaiterID]*waiter
+	// seen is the number of the last cycle search that reached the
+	// transaction (Table.search).
+	seen uint64
 }
 
 // lspan is a kv.Span in the table's representation (strings, so they can be
@@ -188,6 +192,11 @@ type Table struct {
 	byID    map[WaiterID]*waiter
 	nextID  WaiterID
 	events  []Event
+	// search numbers the searches of cycleThrough (see txnState.seen).
+	search uint64
+	// steps counts queued requests examined by blocked and waitEdges, so
+	// that a test can check the cost of a call stays linear in the queue.
+	steps int
 }
 
 // NewTable returns an empty lock table.
@@ -389,62 +398,114 @@ func (t *Table) held(tx *txnState, sp lspan, s kv.Strength) bool {
 // that conflict with (sp, s), oldest first.
 func (t *Table) conflictingHolders(tx *txnState, sp lspan, s kv.Strength) []*txnState {
 	var out []*txnState
-	add := func(h *txnState) {
-		if !slices.Contains(out, h) {
-			out = append(out, h)
-		}
+	for h := range t.holdersConflicting(tx, sp, s) {
+		out = append(out, h)
 	}
-	checkPoint := func(pl *pointLock) {
-		for h, hs := range pl.holders {
-			if h != tx && incompatible(hs, s) {
-				add(h)
-			}
-		}
-	}
-	if sp.point {
-		if _, pl, ok := t.points.Get(sp.start); ok {
-			checkPoint(pl)
-		}
-	} else {
-		t.points.AscendFunc(btreemap.GE(sp.start), btreemap.LT(sp.end), func(_ string, pl *pointLock) bool {
-			checkPoint(pl)
-			return true
-		})
-	}
-	for _, sl := range t.spans {
-		if sl.txn != tx && incompatible(sl.strength, s) && sl.span.overlaps(sp) {
-			add(sl.txn)
-		}
-	}
+	// One transaction may hold several of the locks; sorted, its entries
+	// are adjacent. (Deduplicating as they come would be quadratic in the
+	// holders: hundreds of readers can share a key.)
 	slices.SortFunc(out, func(a, b *txnState) int {
-		if a.meta.Older(&b.meta) {
+		switch {
+		case a == b:
+			return 0
+		case a.meta.Older(&b.meta):
 			return -1
 		}
 		return 1
 	})
-	return out
+	return slices.Compact(out)
 }
 
-// blockers returns the transactions that w waits for: those holding locks
-// that conflict with it, and those with conflicting requests queued ahead of
-// it (older transactions' requests, and earlier ones of w's own).
-func (t *Table) blockers(w *waiter) []*txnState {
-	out := t.conflictingHolders(w.txn, w.span, w.strength)
-	for _, a := range t.waiters {
-		if cmpWaiters(a, w) >= 0 {
-			break
+// holdersConflicting yields the holder of each lock of a transaction other
+// than tx that conflicts with (sp, s); a transaction may come more than
+// once.
+func (t *Table) holdersConflicting(tx *txnState, sp lspan, s kv.Strength) iter.Seq[*txnState] {
+	return func(yield func(*txnState) bool) {
+		ok := true
+		checkPoint := func(_ string, pl *pointLock) bool {
+			for h, hs := range pl.holders {
+				if h != tx && incompatible(hs, s) {
+					if ok = yield(h); !ok {
+						return false
+					}
+				}
+			}
+			return true
 		}
-		if a.txn != w.txn && incompatible(a.strength, w.strength) && a.span.overlaps(w.span) && !slices.Contains(out, a.txn) {
-			out = append(out, a.txn)
+		if sp.point {
+			if _, pl, found := t.points.Get(sp.start); found {
+				checkPoint(sp.start, pl)
+			}
+		} else {
+			t.points.AscendFunc(btreemap.GE(sp.start), btreemap.LT(sp.end), checkPoint)
+		}
+		for _, sl := range t.spans {
+			if !ok {
+				return
+			}
+			if sl.txn != tx && incompatible(sl.strength, s) && sl.span.overlaps(sp) {
+				ok = yield(sl.txn)
+			}
 		}
 	}
-	return out
+}
+
+// blocked reports whether anything blocks w: a holder of a conflicting
+// lock, or a conflicting request of another transaction queued ahead of it
+// (those of older transactions). Requests of w's own transaction do not
+// block it. w may or may not be in the queue.
+func (t *Table) blocked(w *waiter) bool {
+	for range t.holdersConflicting(w.txn, w.span, w.strength) {
+		return true
+	}
+	for _, a := range t.ahead(w) {
+		t.steps++
+		if a.txn != w.txn && incompatible(a.strength, w.strength) && a.span.overlaps(w.span) {
+			return true
+		}
+	}
+	return false
+}
+
+// ahead returns the waiters queued ahead of w, in queue order.
+func (t *Table) ahead(w *waiter) []*waiter {
+	pos, _ := slices.BinarySearchFunc(t.waiters, w, cmpWaiters)
+	return t.waiters[:pos]
+}
+
+// waitEdges appends to out the transactions w waits for (the holders and
+// queued requests that block it), or enough of them that the rest are
+// reachable from them in the wait-for graph: out may repeat one.
+//
+// Why not all of them: on a hot key every request waits for every
+// conflicting one ahead of it, so listing them all makes a search of the
+// graph quadratic in the queue's length, under the Manager's mutex. The
+// scan goes from w towards the front and stops at the first exclusive
+// request v of another transaction whose span covers w's: every holder and
+// request further ahead that blocks w overlaps v's span and so blocks v too
+// (or is v's own transaction), and v's transaction, listed, reaches it.
+// Reachability, all the cycle search needs, is the same, and the edges
+// given are real ones, so a cycle found is a real deadlock.
+func (t *Table) waitEdges(w *waiter, out []*txnState) []*txnState {
+	ahead := t.ahead(w)
+	for i := len(ahead) - 1; i >= 0; i-- {
+		a := ahead[i]
+		t.steps++
+		if a.txn == w.txn || !incompatible(a.strength, w.strength) || !a.span.overlaps(w.span) {
+			continue
+		}
+		out = append(out, a.txn)
+		if a.strength == kv.LockExclusive && a.span.covers(w.span) {
+			return out
+		}
+	}
+	return append(out, t.conflictingHolders(w.txn, w.span, w.strength)...)
 }
 
 // tryGrant grants w if nothing blocks it and reports whether it did. w may
 // or may not be in the queue.
 func (t *Table) tryGrant(w *waiter) bool {
-	if len(t.blockers(w)) > 0 {
+	if t.blocked(w) {
 		return false
 	}
 	t.grant(w.txn, w.span, w.strength)
@@ -452,33 +513,37 @@ func (t *Table) tryGrant(w *waiter) bool {
 }
 
 // cycleThrough returns a cycle of the wait-for graph through tx, starting
-// with tx, or nil. Edges go from each waiting request's transaction to its
-// blockers.
+// with tx, or nil. Edges go from each waiting request's transaction to the
+// transactions it waits for (see waitEdges). Each transaction's edges are
+// listed once, when the search first reaches it, so the search is linear in
+// the edges waitEdges lists.
 func (t *Table) cycleThrough(tx *txnState) []*txnState {
-	edges := func(a *txnState) []*txnState {
-		var out []*txnState
-		for _, w := range sortedWaiters(a) {
-			for _, b := range t.blockers(w) {
-				if !slices.Contains(out, b) {
-					out = append(out, b)
-				}
-			}
-		}
-		return out
-	}
-	// Depth-first search for a path from tx back to tx.
-	visited := map[*txnState]bool{tx: true}
+	// Depth-first search for a path from tx back to tx. A transaction is
+	// visited when its seen is this search's number.
+	t.search++
+	tx.seen = t.search
 	path := []*txnState{tx}
 	var dfs func(a *txnState) bool
 	dfs = func(a *txnState) bool {
-		for _, b := range edges(a) {
+		var edges []*txnState
+		if len(a.waiters) == 1 {
+			// The usual case, without sortedWaiters' allocation.
+			for _, w := range a.waiters {
+				edges = t.waitEdges(w, nil)
+			}
+		} else {
+			for _, w := range sortedWaiters(a) {
+				edges = t.waitEdges(w, edges)
+			}
+		}
+		for _, b := range edges {
 			if b == tx {
 				return true
 			}
-			if visited[b] {
+			if b.seen == t.search {
 				continue
 			}
-			visited[b] = true
+			b.seen = t.search
 			path = append(path, b)
 			if dfs(b) {
 				return true
