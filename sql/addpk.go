@@ -1,8 +1,6 @@
 package sql
 
 import (
-	"errors"
-
 	"github.com/meridiandb/meridian/sql/catalog"
 	"github.com/meridiandb/meridian/sql/pgerror"
 	"github.com/meridiandb/meridian/sql/rowenc"
@@ -20,7 +18,9 @@ func isAddPrimaryKey(spec *ast.AlterTableSpec) bool {
 // key inside the statement's transaction: the table takes a fresh ID
 // (catalog.Renumber), every row is read from the old span in pages and
 // inserted under the new one (23505 on a duplicate, 23502 on a NULL), and
-// the old span is deleted. This is what pgbench -i does after loading.
+// the old span is deleted. This is what pgbench -i does after loading. Both
+// spans are locked exclusively for the statement and the rows go in batches
+// (bulk.go).
 func (p *planner) addPrimaryKey(ec *execCtx, t *catalog.Table, c *ast.Constraint) error {
 	rid := t.ColumnIndex(catalog.RowIDColumn)
 	if rid < 0 || !t.Columns[rid].Hidden || len(t.PrimaryKey) != 1 || t.PrimaryKey[0] != rid {
@@ -69,8 +69,21 @@ func (p *planner) addPrimaryKey(ec *execCtx, t *catalog.Table, c *ast.Constraint
 	}
 	start := old.IndexPrefix()
 	end := rowenc.PrefixEnd(start)
+	// Both spans are rewritten whole: lock them once (bulk.go) rather than
+	// row by row. The new one is empty (a fresh table ID).
+	newStart := t.IndexPrefix()
+	if err := txn.LockSpan(ec.ctx, bulkTxn(ec.tx), newStart, rowenc.PrefixEnd(newStart)); err != nil {
+		return err
+	}
+	if err := txn.LockSpan(ec.ctx, bulkTxn(ec.tx), start, end); err != nil {
+		return err
+	}
+	b := newBulkInserter(ec, t, func(row []rowenc.Value, _ int) error {
+		return pgerror.New(pgerror.CodeUniqueViolation, "could not create unique index %q", t.PKName()).
+			WithDetail("%s is duplicated.", trimAlreadyExists(t.KeyDetail(row)))
+	})
+	b.locked = true
 	oldRow := make([]rowenc.Value, len(old.Columns))
-	row := make([]rowenc.Value, len(t.Columns))
 	for next := start; ; {
 		kvs, err := ec.tx.Scan(ec.ctx, next, end, txn.ScanOptions{MaxKeys: copyPage})
 		if err != nil {
@@ -80,23 +93,19 @@ func (p *planner) addPrimaryKey(ec *execCtx, t *catalog.Table, c *ast.Constraint
 			if err := old.Decode(kv.Key, kv.Value, oldRow); err != nil {
 				return err
 			}
+			row := make([]rowenc.Value, len(t.Columns))
 			for i, j := range from {
 				row[i] = oldRow[j]
 			}
 			for _, i := range t.PrimaryKey {
 				if row[i].IsNull() {
+					if err := b.flush(); err != nil {
+						return err // a duplicate among the earlier rows
+					}
 					return pgerror.New(pgerror.CodeNotNullViolation, "column %q of relation %q contains null values", t.Columns[i].Name, t.Name)
 				}
 			}
-			val, err := t.EncodeValue(row)
-			if err != nil {
-				return err
-			}
-			if err := ec.tx.Insert(ec.ctx, t.EncodeKey(row), val); err != nil {
-				if errors.Is(err, txn.ErrKeyExists) {
-					return pgerror.New(pgerror.CodeUniqueViolation, "could not create unique index %q", t.PKName()).
-						WithDetail("%s is duplicated.", trimAlreadyExists(t.KeyDetail(row)))
-				}
+			if err := b.add(row, 0); err != nil {
 				return err
 			}
 		}
@@ -104,6 +113,9 @@ func (p *planner) addPrimaryKey(ec *execCtx, t *catalog.Table, c *ast.Constraint
 			break
 		}
 		next = append(append([]byte(nil), kvs[len(kvs)-1].Key...), 0)
+	}
+	if err := b.flush(); err != nil {
+		return err
 	}
 	_, err := ec.tx.DeleteRange(ec.ctx, start, end)
 	return err

@@ -70,6 +70,8 @@ type copyPlan struct {
 	targets []int  // table columns, in data order
 	fill    []expr // per table column not in targets: its DEFAULT (nil for the hidden rowid)
 	checks  []check
+	// bulk batches the inserts of a running COPY FROM, or is nil.
+	bulk *bulkInserter
 }
 
 func (cp *copyPlan) columns() []Column { return nil }
@@ -219,10 +221,47 @@ func (cp *copyPlan) store(ec *execCtx, row []rowenc.Value, line int) error {
 		}
 		row[i] = v
 	}
-	if err := insertRow(ec, cp.table, cp.checks, row); err != nil {
+	if cp.bulk == nil {
+		if err := insertRow(ec, cp.table, cp.checks, row); err != nil {
+			return cp.withContext(err, line, "")
+		}
+		return nil
+	}
+	cp.bulk.assignRowID(row)
+	if err := checkRow(ec, cp.table, cp.checks, row); err != nil {
+		// Rows queued before this one go first: a duplicate among them is
+		// the error row by row would have reported.
+		if ferr := cp.bulk.flush(); ferr != nil {
+			return ferr
+		}
+		return cp.withContext(err, line, "")
+	}
+	if err := cp.bulk.add(row, line); err != nil {
 		return cp.withContext(err, line, "")
 	}
 	return nil
+}
+
+// startBulk sets up batched inserts for COPY FROM (bulk.go) when the table
+// allows them: with secondary indexes rows go one by one (insertRow writes
+// their entries).
+func (cp *copyPlan) startBulk(ec *execCtx) {
+	if len(cp.table.Indexes) > 0 {
+		return
+	}
+	cp.bulk = newBulkInserter(ec, cp.table, func(row []rowenc.Value, line int) error {
+		return cp.withContext(uniqueViolation(cp.table.PKName(), cp.table.KeyDetail(row)), line, "")
+	})
+}
+
+// finishBulk inserts the rows still queued.
+func (cp *copyPlan) finishBulk() error {
+	if cp.bulk == nil {
+		return nil
+	}
+	err := cp.bulk.flush()
+	cp.bulk = nil
+	return err
 }
 
 // copyIn reads and inserts rows until the client ends the data.
@@ -234,6 +273,8 @@ func (cp *copyPlan) copyIn(ec *execCtx, c Copier, w ResultWriter) error {
 	r := &copyReader{src: src, st: cp.st}
 	t := cp.table
 	n := 0
+	cp.startBulk(ec)
+	defer func() { cp.bulk = nil }()
 	for {
 		fields, err := r.next()
 		if err == io.EOF {
@@ -273,6 +314,9 @@ func (cp *copyPlan) copyIn(ec *execCtx, c Copier, w ResultWriter) error {
 				return err
 			}
 		}
+	}
+	if err := cp.finishBulk(); err != nil {
+		return err
 	}
 	return w.Complete("COPY " + strconv.Itoa(n))
 }

@@ -154,6 +154,8 @@ func (cp *copyPlan) copyInBinary(ec *execCtx, c BinaryCopier, w ResultWriter) er
 		return cp.withContext(err, 1, "")
 	}
 	n := 0
+	cp.startBulk(ec)
+	defer func() { cp.bulk = nil }()
 	for {
 		line := n + 1
 		if err := r.need(1); err == io.ErrUnexpectedEOF {
@@ -192,7 +194,9 @@ func (cp *copyPlan) copyInBinary(ec *execCtx, c BinaryCopier, w ResultWriter) er
 			if err != nil {
 				return cp.withContext(eofErr(err), line, "")
 			}
-			v, err := c.DecodeBinary(t.Columns[i].Type, b)
+			// The row outlives the reader's buffer (queued for a batched
+			// insert, bulk.go): a decoded value must not alias it.
+			v, err := c.DecodeBinary(t.Columns[i].Type, bytes.Clone(b))
 			if err != nil {
 				return cp.withContext(err, line, ", column "+t.Columns[i].Name)
 			}
@@ -207,6 +211,9 @@ func (cp *copyPlan) copyInBinary(ec *execCtx, c BinaryCopier, w ResultWriter) er
 				return err
 			}
 		}
+	}
+	if err := cp.finishBulk(); err != nil {
+		return err
 	}
 	return w.Complete("COPY " + strconv.Itoa(n))
 }

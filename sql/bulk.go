@@ -1,0 +1,154 @@
+package sql
+
+import (
+	"errors"
+
+	"github.com/meridiandb/meridian/sql/catalog"
+	"github.com/meridiandb/meridian/sql/rowenc"
+	"github.com/meridiandb/meridian/txn"
+)
+
+// Bulk loads: COPY FROM and ALTER TABLE ... ADD PRIMARY KEY write rows in
+// batches of bulkBatch through txn.InsertBatch (one request reads and locks
+// a whole batch) instead of one Insert each. Once a load has written
+// bulkEscalate rows it takes an exclusive lock on the table's span
+// (txn.LockSpan), as a lock manager escalates row locks to a table lock:
+// from then on the lock table grants its row locks at once and holds one
+// lock for the table instead of one per row. Small loads keep row locks and
+// so do not block readers of other rows.
+//
+// The batching is an implementation detail: rows are checked in order, and
+// the first duplicate key is reported for its own row, as row by row.
+const (
+	bulkBatch    = 1000
+	bulkEscalate = 1000
+)
+
+// bulkInserter batches rows of one table, which has no secondary index
+// (their entries are written row by row by insertRow).
+type bulkInserter struct {
+	ec *execCtx
+	t  *catalog.Table
+	// rid is the hidden rowid column, or -1: a duplicate rowid is not an
+	// error but a collision, retried with a fresh id.
+	rid int
+	// onDup makes the error for a row whose key exists; line is what was
+	// passed to add.
+	onDup func(row []rowenc.Value, line int) error
+
+	kvs     []txn.KeyValue
+	rows    [][]rowenc.Value
+	lines   []int
+	written int // rows flushed so far
+	// nextRID is the next rowid to give, or 0 for a fresh random start.
+	nextRID int64
+	locked  bool
+}
+
+func newBulkInserter(ec *execCtx, t *catalog.Table, onDup func(row []rowenc.Value, line int) error) *bulkInserter {
+	b := &bulkInserter{ec: ec, t: t, rid: -1, onDup: onDup}
+	if rid := t.ColumnIndex(catalog.RowIDColumn); rid >= 0 && t.Columns[rid].Hidden && len(t.PrimaryKey) == 1 && t.PrimaryKey[0] == rid {
+		b.rid = rid
+	}
+	return b
+}
+
+// assignRowID gives row a rowid if the table has one and row has none
+// (before its NOT NULL checks, as insertRow does).
+//
+// The ids of one load are consecutive from a random start
+// (catalog.UniqueRowID). Drawing each at random, as insertRow does, is
+// fine for a few rows but not for a million in one transaction: its ids
+// share the transaction's millisecond and differ in 22 random bits, so a
+// load of 10^6 rows collides about 10^5 times, and more often the fuller
+// the space. Any id is correct, since Insert checks every key; after a
+// collision the next id comes from a fresh random start.
+func (b *bulkInserter) assignRowID(row []rowenc.Value) {
+	if b.rid >= 0 && row[b.rid].IsNull() {
+		b.setRowID(row)
+	}
+}
+
+func (b *bulkInserter) setRowID(row []rowenc.Value) {
+	if b.nextRID == 0 {
+		b.nextRID = catalog.UniqueRowID(b.ec.tx.ReadTimestamp())
+	}
+	row[b.rid] = rowenc.Int(b.nextRID)
+	b.nextRID++
+}
+
+// add queues row (owned by b from now on) and flushes a full batch.
+func (b *bulkInserter) add(row []rowenc.Value, line int) error {
+	b.assignRowID(row)
+	val, err := b.t.EncodeValue(row)
+	if err != nil {
+		return err
+	}
+	b.kvs = append(b.kvs, txn.KeyValue{Key: b.t.EncodeKey(row), Value: val})
+	b.rows = append(b.rows, row)
+	b.lines = append(b.lines, line)
+	if len(b.kvs) >= bulkBatch {
+		return b.flush()
+	}
+	return nil
+}
+
+// flush inserts the queued rows.
+func (b *bulkInserter) flush() error {
+	if len(b.kvs) == 0 {
+		return nil
+	}
+	ec := b.ec
+	if err := ec.ctx.Err(); err != nil {
+		return err
+	}
+	if !b.locked && b.written >= bulkEscalate {
+		start := b.t.IndexPrefix()
+		if err := txn.LockSpan(ec.ctx, bulkTxn(ec.tx), start, rowenc.PrefixEnd(start)); err != nil {
+			return err
+		}
+		b.locked = true
+	}
+	collisions := 0
+	for off := 0; off < len(b.kvs); {
+		n, err := txn.InsertBatch(ec.ctx, bulkTxn(ec.tx), b.kvs[off:])
+		off += n
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, txn.ErrKeyExists) {
+			return err
+		}
+		if b.rid < 0 {
+			return b.onDup(b.rows[off], b.lines[off])
+		}
+		// A rowid collision: the row takes an id from a fresh start and
+		// the batch goes on from it.
+		if collisions++; collisions > 10*bulkBatch {
+			return uniqueViolation(b.t.PKName(), b.t.KeyDetail(b.rows[off]))
+		}
+		b.nextRID = 0
+		b.setRowID(b.rows[off])
+		val, err := b.t.EncodeValue(b.rows[off])
+		if err != nil {
+			return err
+		}
+		b.kvs[off] = txn.KeyValue{Key: b.t.EncodeKey(b.rows[off]), Value: val}
+	}
+	b.written += len(b.kvs)
+	clear(b.kvs)
+	clear(b.rows)
+	b.kvs, b.rows, b.lines = b.kvs[:0], b.rows[:0], b.lines[:0]
+	return nil
+}
+
+// bulkTxn returns the transaction under the session's catalog-tracking
+// wrapper, so that txn.LockSpan and txn.InsertBatch find its fast paths
+// (trackedTxn forwards only the Txn methods). The wrapper watches writes of
+// system keys; bulk loads write only a user table's keys.
+func bulkTxn(tx txn.Txn) txn.Txn {
+	if tt, ok := tx.(*trackedTxn); ok {
+		return tt.Txn
+	}
+	return tx
+}
