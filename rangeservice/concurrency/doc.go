@@ -63,7 +63,8 @@
 // the graph after every step. The search runs under the Manager's mutex on
 // every wait, so it must stay linear in the queue: on a hot key each request
 // waits for every one ahead of it, and the search follows only the nearest
-// exclusive one (which waits for the rest; see Table.waitEdges).
+// exclusive one (which waits for the rest), and a reader queued behind
+// readers is not walked back over them again (see Table.waitEdges).
 //
 // Starvation freedom. A transaction that restarts keeps its priority
 // (kv.TxnMeta.Priority), so it eventually becomes the oldest; the oldest

@@ -475,31 +475,70 @@ func (t *Table) ahead(w *waiter) []*waiter {
 
 // waitEdges appends to out the transactions w waits for (the holders and
 // queued requests that block it), or enough of them that the rest are
-// reachable from them in the wait-for graph: out may repeat one.
+// reached by the cycle search anyway: out may repeat one. It is called by
+// cycleThrough, for a transaction it explores.
 //
 // Why not all of them: on a hot key every request waits for every
 // conflicting one ahead of it, so listing them all makes a search of the
 // graph quadratic in the queue's length, under the Manager's mutex. The
-// scan goes from w towards the front and stops at the first exclusive
-// request v of another transaction whose span covers w's: every holder and
-// request further ahead that blocks w overlaps v's span and so blocks v too
-// (or is v's own transaction), and v's transaction, listed, reaches it.
-// Reachability, all the cycle search needs, is the same, and the edges
-// given are real ones, so a cycle found is a real deadlock.
+// scan goes from w towards the front and stops at the first request a whose
+// span covers w's and whose strength is at least w's. Every holder and
+// request further ahead that blocks w then blocks a too (or is a's own
+// transaction), and the search explores a's transaction: it is listed here
+// (a exclusive, of another transaction: a blocks w), or it is w's own
+// (being explored), or the search has already listed it (shared readers
+// queued together: the exclusive request behind them listed them all).
+// a is ahead of w, so these reasons never go round in a circle. The edges
+// listed are real ones, so a cycle found is a real deadlock.
 func (t *Table) waitEdges(w *waiter, out []*txnState) []*txnState {
 	ahead := t.ahead(w)
 	for i := len(ahead) - 1; i >= 0; i-- {
 		a := ahead[i]
 		t.steps++
-		if a.txn == w.txn || !incompatible(a.strength, w.strength) || !a.span.overlaps(w.span) {
+		if !a.span.overlaps(w.span) {
 			continue
 		}
-		out = append(out, a.txn)
-		if a.strength == kv.LockExclusive && a.span.covers(w.span) {
+		blocks := a.txn != w.txn && incompatible(a.strength, w.strength)
+		if blocks {
+			out = append(out, a.txn)
+		}
+		if a.strength >= w.strength && a.span.covers(w.span) && (blocks || a.txn == w.txn || a.txn.seen == t.search) {
+			if !blocks && a.txn != w.txn && t.txnBlocks(a.txn, w) {
+				// What blocks w from further ahead is reached through
+				// a's transaction, except that transaction itself.
+				out = append(out, a.txn)
+			}
 			return out
 		}
 	}
 	return append(out, t.conflictingHolders(w.txn, w.span, w.strength)...)
+}
+
+// txnBlocks reports whether o, another transaction than w's, blocks w: it
+// holds a conflicting lock or has a conflicting request queued ahead of w.
+func (t *Table) txnBlocks(o *txnState, w *waiter) bool {
+	if w.span.point {
+		if s, ok := o.points[w.span.start]; ok && incompatible(s, w.strength) {
+			return true
+		}
+	} else {
+		for k, s := range o.points {
+			if incompatible(s, w.strength) && w.span.overlaps(lspan{start: k, point: true}) {
+				return true
+			}
+		}
+	}
+	for _, sl := range o.spans {
+		if incompatible(sl.strength, w.strength) && sl.span.overlaps(w.span) {
+			return true
+		}
+	}
+	for _, u := range o.waiters {
+		if cmpWaiters(u, w) < 0 && incompatible(u.strength, w.strength) && u.span.overlaps(w.span) {
+			return true
+		}
+	}
+	return false
 }
 
 // tryGrant grants w if nothing blocks it and reports whether it did. w may
@@ -515,11 +554,13 @@ func (t *Table) tryGrant(w *waiter) bool {
 // cycleThrough returns a cycle of the wait-for graph through tx, starting
 // with tx, or nil. Edges go from each waiting request's transaction to the
 // transactions it waits for (see waitEdges). Each transaction's edges are
-// listed once, when the search first reaches it, so the search is linear in
-// the edges waitEdges lists.
+// listed once, when the search explores it, so the search is linear in the
+// edges waitEdges lists.
 func (t *Table) cycleThrough(tx *txnState) []*txnState {
 	// Depth-first search for a path from tx back to tx. A transaction is
-	// visited when its seen is this search's number.
+	// marked (its seen set to this search's number) when it is first listed
+	// as an edge, before it is explored: waitEdges relies on every marked
+	// transaction being explored, unless the search stops at a cycle.
 	t.search++
 	tx.seen = t.search
 	path := []*txnState{tx}
@@ -536,14 +577,17 @@ func (t *Table) cycleThrough(tx *txnState) []*txnState {
 				edges = t.waitEdges(w, edges)
 			}
 		}
+		next := edges[:0]
 		for _, b := range edges {
 			if b == tx {
 				return true
 			}
-			if b.seen == t.search {
-				continue
+			if b.seen != t.search {
+				b.seen = t.search
+				next = append(next, b)
 			}
-			b.seen = t.search
+		}
+		for _, b := range next {
 			path = append(path, b)
 			if dfs(b) {
 				return true

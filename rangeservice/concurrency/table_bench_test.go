@@ -81,3 +81,33 @@ func TestTableHotKeyLinear(t *testing.T) {
 		}
 	}
 }
+
+// TestTableHotKeyReadersLinear: n readers queued behind a writer that holds
+// the key, then a writer behind them; one more writer comes. The last
+// writer waits for every reader, and a reader's search must not walk back
+// over all the readers ahead of it (they wait for the same thing), or the
+// search is quadratic again.
+func TestTableHotKeyReadersLinear(t *testing.T) {
+	for _, n := range []int{50, 400} {
+		tbl := NewTable()
+		key := kv.Span{Key: []byte("branch")}
+		prio := int64(0)
+		acquire := func(s kv.Strength) Decision {
+			prio++
+			d, _ := tbl.Acquire(Request{Txn: kv.TxnMeta{ID: kv.NewTxnID(), Priority: prio}, Span: key, Strength: s})
+			return d
+		}
+		acquire(kv.LockExclusive)
+		for range n {
+			acquire(kv.LockShared)
+		}
+		acquire(kv.LockExclusive)
+		before := tbl.steps
+		if d := acquire(kv.LockExclusive); d.Outcome != Wait {
+			t.Fatalf("acquire: %s", d.Outcome)
+		}
+		if steps := tbl.steps - before; steps > 4*n {
+			t.Errorf("%d readers queued: %d steps, want at most %d", n, steps, 4*n)
+		}
+	}
+}
