@@ -8,6 +8,7 @@ import (
 
 	"github.com/meridiandb/meridian/clock"
 	"github.com/meridiandb/meridian/sql/front"
+	"github.com/meridiandb/meridian/sql/pgerror"
 	"github.com/meridiandb/meridian/sql/types"
 	"github.com/meridiandb/meridian/txn"
 )
@@ -53,21 +54,49 @@ func (c *cachedPlan) store(pl plan, rt *cachedReadTxn) {
 }
 
 // planFor plans st, or reuses the plan of the prepared statement being
-// executed (s.execPlan) when the rules above allow.
+// executed (s.execPrep) when the rules above allow. A plan of the prepared
+// statement whose result columns are not the ones it was described with
+// (the catalog changed since Prepare) is refused as PostgreSQL refuses it:
+// the client decodes rows by that description.
 func (s *session) planFor(ctx context.Context, tx txn.Txn, st *front.Parsed, ptypes []types.T) (plan, error) {
-	cp := s.execPlan
-	rt, ok := tx.(*cachedReadTxn)
-	if cp == nil || !ok {
+	pr := s.execPrep
+	if pr == nil || pr.stmt == nil || pr.stmt.AST != st.AST {
 		return s.plan(ctx, tx, st, ptypes)
 	}
-	if pl := cp.lookup(rt); pl != nil {
-		return pl, nil
+	rt, ok := tx.(*cachedReadTxn)
+	if ok && pr.reusable {
+		if pl := pr.plan.lookup(rt); pl != nil {
+			return pl, nil
+		}
 	}
 	pl, err := s.plan(ctx, tx, st, ptypes)
-	if err == nil && reusablePlan(pl) {
-		cp.store(pl, rt)
+	if err != nil {
+		return nil, err
 	}
-	return pl, err
+	if !sameResult(pl.columns(), pr.cols) {
+		return nil, pgerror.New(pgerror.CodeFeatureNotSupported, "cached plan must not change result type")
+	}
+	if ok && pr.reusable && reusablePlan(pl) {
+		pr.plan.store(pl, rt)
+	}
+	return pl, nil
+}
+
+// textLike: unknown and text columns read the same on the wire.
+func textLike(t types.T) bool { return t.OID == types.OIDText || t.OID == types.OIDUnknown }
+
+// sameResult reports whether result columns a and b have the same names
+// and types (with modifiers), which is what PostgreSQL compares.
+func sameResult(a, b []Column) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Name != b[i].Name || a[i].Type != b[i].Type && !(textLike(a[i].Type) && textLike(b[i].Type)) {
+			return false
+		}
+	}
+	return true
 }
 
 func reusablePlan(pl plan) bool {

@@ -86,6 +86,18 @@ func (s *session) Prepare(ctx context.Context, query string, paramTypes []types.
 			p.ptypes[i] = types.Text
 		}
 	}
+	// A column planned from a parameter still untyped then (in a subquery,
+	// before the statement's parameters were settled) is text, as the
+	// parameter is: say so, as executions (and PostgreSQL) do.
+	copied := false
+	for i, c := range p.cols {
+		if c.Type.OID == types.OIDUnknown {
+			if !copied {
+				p.cols, copied = append([]Column(nil), p.cols...), true
+			}
+			p.cols[i].Type = types.Text
+		}
+	}
 	return p, nil
 }
 
@@ -106,9 +118,7 @@ func (s *session) ExecPrepared(ctx context.Context, pr Prepared, params []rowenc
 	}
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
-	if p.reusable {
-		s.execPlan = &p.plan
-		defer func() { s.execPlan = nil }()
-	}
+	s.execPrep = p
+	defer func() { s.execPrep = nil }()
 	return s.execOne(ctx, p.stmt, p.ptypes, params, w)
 }

@@ -39,9 +39,9 @@ type session struct {
 	// stmtCache holds parsed templates of repeated simple queries
 	// (stmtcache.go).
 	stmtCache stmtCache
-	// execPlan is the kept plan of the prepared statement being executed,
-	// or nil (plancache.go).
-	execPlan *cachedPlan
+	// execPrep is the prepared statement being executed, or nil: its kept
+	// plan and the result columns it was described with (plancache.go).
+	execPrep *prepared
 	// implicitBuf is the buffer execImplicit reuses, or nil while in use.
 	implicitBuf *bufferWriter
 }

@@ -218,6 +218,14 @@ func TestPreparedPlanKept(t *testing.T) {
 		t.Fatalf("in a snapshot from before ALTER: cols %v", w.cols)
 	}
 	mustExec(t, a, "COMMIT")
+	// As PostgreSQL: the statement was described with two columns, and
+	// * now has three.
+	if err := a.ExecPrepared(ctx, p, []rowenc.Value{rowenc.Int(2)}, &rowsWriter{}); pgerror.Code(err) != pgerror.CodeFeatureNotSupported {
+		t.Fatalf("after ALTER: %v", err)
+	}
+	if p, err = a.Prepare(ctx, "SELECT * FROM t WHERE id = $1", nil); err != nil {
+		t.Fatal(err)
+	}
 	for i := 0; i < 2; i++ {
 		if w := run(2); len(w.cols) != 3 || len(w.got) != 1 || w.got[0][2].I != 7 {
 			t.Fatalf("after ALTER: cols %v rows %v", w.cols, w.got)

@@ -1,0 +1,127 @@
+package sql
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/meridiandb/meridian/sql/pgerror"
+	"github.com/meridiandb/meridian/sql/rowenc"
+)
+
+// runTrace runs q and prints its results and error.
+func runTrace(s Session, q string) string {
+	w := &traceWriter{loc: s.(*session).vars.loc}
+	err := s.ExecSimple(context.Background(), q, w)
+	out := w.b.String()
+	if err != nil {
+		out += errText(err)
+	}
+	return out
+}
+
+// TestTemplatesAnswerAsParse runs many statement shapes with several sets
+// of integer constants in one session, where the second and later
+// queries of a shape go through its template, and in fresh sessions,
+// which parse: the answers (columns, types, rows, errors) must be the
+// same.
+func TestTemplatesAnswerAsParse(t *testing.T) {
+	ctx := context.Background()
+	srv, err := NewServer(ctx, Config{DB: openStore(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func() Session {
+		s, err := srv.NewSession(ctx, SessionArgs{User: "u"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	a := open()
+	mustExec(t, a, "CREATE TABLE t (id INT PRIMARY KEY, v INT, s TEXT, f FLOAT8, b BOOL, n NUMERIC(10,2), j JSONB, d DATE, ts TIMESTAMPTZ)")
+	mustExec(t, a, "INSERT INTO t VALUES (1, 10, 'one', 1.5, true, 1.25, '[1,2,{\"a\":3}]', '2020-01-01', '2020-01-01 10:00:00+00'), (2, 20, 'two', 2.5, false, 2.5, '{\"1\":\"x\"}', '2021-06-01', '2021-06-01 00:00:00+00'), (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)")
+	shapes := []string{
+		"SELECT %d", "SELECT -%d", "SELECT - %d", "SELECT %d - %d", "SELECT %d-%d", "SELECT %d*%d", "SELECT %d / %d", "SELECT %d %% %d",
+		"SELECT %d + 2147483647", "SELECT %d::int2", "SELECT %d::bool", "SELECT %d::text", "SELECT %d::int8", "SELECT %d::numeric(10,%d)", "SELECT %d::float4",
+		"SELECT id FROM t ORDER BY %d", "SELECT id, v FROM t ORDER BY %d DESC", "SELECT id FROM t ORDER BY %d NULLS FIRST", "SELECT id, v FROM t ORDER BY %d DESC NULLS LAST",
+		"SELECT v, count(*) FROM t GROUP BY %d ORDER BY %d", "SELECT id FROM t ORDER BY id LIMIT %d", "SELECT id FROM t ORDER BY id LIMIT %d OFFSET %d", "SELECT id FROM t ORDER BY id OFFSET %d",
+		"SELECT id FROM t ORDER BY id FETCH FIRST %d ROWS ONLY", "SELECT id FROM t ORDER BY id OFFSET %d ROWS FETCH FIRST %d ROWS ONLY",
+		"SELECT j->%d FROM t ORDER BY id", "SELECT j->>%d FROM t ORDER BY id", "SELECT j->-%d FROM t ORDER BY id",
+		"SELECT id FROM t WHERE id = %d", "SELECT * FROM t WHERE id = %d", "SELECT id FROM t WHERE id IN (%d, %d)", "SELECT id FROM t WHERE id BETWEEN %d AND %d ORDER BY id",
+		"SELECT id FROM t WHERE v > %d ORDER BY id", "SELECT CASE WHEN id = %d THEN 'a' ELSE 'b' END FROM t ORDER BY id", "SELECT mod(id, %d) FROM t ORDER BY id", "SELECT id %% %d FROM t ORDER BY id",
+		"SELECT substr('abcdef', %d, %d)", "SELECT repeat('ab', %d)", "SELECT round(1.23456, %d)", "SELECT lpad('a', %d, '-')", "SELECT chr(%d + 64)",
+		"SELECT d + %d FROM t ORDER BY id", "SELECT '2020-01-01'::date + %d", "SELECT f * %d FROM t ORDER BY id", "SELECT n * %d FROM t ORDER BY id", "SELECT n + %d FROM t ORDER BY id",
+		"SELECT f = %d FROM t ORDER BY id", "SELECT b = (%d = 1) FROM t ORDER BY id", "SELECT %d = %d", "SELECT %d IS NULL", "SELECT (%d)", "SELECT ((%d))::text",
+		"SELECT %d AS x, %d AS \"y 1\"", "SELECT '%d'", "SELECT 'x' || %d", "SELECT %d || 'x'", "SELECT \"v\" + %d FROM t ORDER BY 1", "SELECT v FROM t WHERE v = %d OR v IS NULL ORDER BY 1",
+		"SELECT count(*) FROM t WHERE id > %d", "SELECT sum(v) + %d FROM t", "SELECT max(id) FROM t HAVING max(id) > %d", "SELECT %d FROM t ORDER BY 1", "SELECT DISTINCT v %% %d FROM t ORDER BY 1",
+		"SELECT id FROM t WHERE id = %d UNION SELECT %d ORDER BY 1", "SELECT (SELECT %d)", "SELECT id FROM t WHERE id IN (SELECT %d)", "SELECT EXISTS (SELECT 1 FROM t WHERE id = %d)",
+		"SELECT coalesce(v, %d) FROM t ORDER BY id", "SELECT nullif(%d, %d)", "SELECT greatest(%d, %d)", "SELECT abs(-%d)", "SELECT %d::int4 * 1000000", "SELECT %d * 100000 * 100000",
+		"SELECT row_number() OVER (ORDER BY id) + %d FROM t", "SELECT id FROM t ORDER BY id LIMIT %d + 1", "SELECT interval '%d days'", "SELECT ts + interval '1 hour' * %d FROM t ORDER BY id",
+		"SELECT extract(year from d) + %d FROM t ORDER BY id", "SELECT to_char(%d, '999')", "SELECT %d::varchar(%d)", "SELECT 'abc'::char(%d)", "SELECT %d::regclass",
+		"SELECT generate_series(1, %d)", "SELECT array[%d]", "SELECT (%d, %d)", "SELECT %d, %d, %d, %d", "SELECT id FROM t WHERE s LIKE '%%%d%%'",
+		"SELECT 000%d", "SELECT %d00000000000", "SELECT %d0000000000000000000000", "SELECT %d., 1", "SELECT %d.5", "SELECT %de2", "select %d", "SELECT %d;", "SELECT %d; SELECT %d",
+		"SELECT TRUE AND %d = 1", "SELECT NOT %d = 1", "SELECT %d::bit(%d)", "SELECT power(%d, 2)", "SELECT sqrt(%d)", "SELECT %d ^ 2", "SELECT |/ %d", "SELECT @ -%d", "SELECT ~%d", "SELECT %d << 2", "SELECT %d & 3",
+		"SELECT setval('nosuch', %d)", "SELECT nextval('nosuch') + %d", "SELECT currval('nosuch') + %d",
+		"SELECT id FROM t t%d", "SELECT t.id FROM t WHERE t.id=%d", "SELECT %d FROM t WHERE false", "SELECT id FROM t WHERE id = %d FOR UPDATE",
+	}
+	vals := [][]int{{1, 2, 3, 4}, {2, 1, 0, 9}, {0, 0, 0, 0}, {3, 3, 2, 1}, {2147483647, 1, 5, 7}, {65, 100, 3, 2}, {1000000000, 1000000001, 1, 1}, {9, 8, 7, 6}}
+	for _, shape := range shapes {
+		n := strings.Count(shape, "%d")
+		for _, vs := range vals {
+			args := make([]any, n)
+			for i := range args {
+				args[i] = vs[i%len(vs)]
+			}
+			q := fmt.Sprintf(shape, args...)
+			got := runTrace(a, q)
+			c := open()
+			want := runTrace(c, q)
+			_ = c.Close(ctx)
+			if got != want {
+				t.Errorf("%s:\ntemplated: %s\nfresh:     %s", q, got, want)
+			}
+		}
+	}
+	if n := len(a.(*session).stmtCache.templates); n < 50 {
+		t.Errorf("only %d shapes templated", n)
+	}
+}
+
+// TestPreparedResultFixed: a prepared statement answers with the columns
+// it was described with or fails with 0A000, as PostgreSQL's does; a
+// snapshot from before the change still reads the old shape.
+func TestPreparedResultFixed(t *testing.T) {
+	ctx := context.Background()
+	a, b := twoSessions(t)
+	mustExec(t, a, "CREATE TABLE t (id INT PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'one')")
+	p, err := a.Prepare(ctx, "SELECT * FROM t WHERE id = $1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec := func() (*rowsWriter, error) {
+		w := &rowsWriter{}
+		return w, a.ExecPrepared(ctx, p, []rowenc.Value{rowenc.Int(1)}, w)
+	}
+	for range 3 {
+		if w, err := exec(); err != nil || len(w.cols) != 2 || len(w.got) != 1 {
+			t.Fatalf("before ALTER: %v %v %v", err, w.cols, w.got)
+		}
+	}
+	mustExec(t, a, "BEGIN READ ONLY")
+	mustExec(t, b, "ALTER TABLE t ADD COLUMN w INT")
+	if w, err := exec(); err != nil || len(w.cols) != 2 || len(w.got) != 1 {
+		t.Fatalf("snapshot from before ALTER: %v %v %v", err, w.cols, w.got)
+	}
+	mustExec(t, a, "COMMIT")
+	for range 2 {
+		if _, err := exec(); pgerror.Code(err) != pgerror.CodeFeatureNotSupported {
+			t.Fatalf("after ALTER: %v", err)
+		}
+	}
+	mustExec(t, b, "ALTER TABLE t DROP COLUMN w")
+	if w, err := exec(); err != nil || len(w.cols) != 2 || len(w.got) != 1 {
+		t.Fatalf("shape restored: %v %v %v", err, w.cols, w.got)
+	}
+}
