@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/meridiandb/meridian/sql/catalog"
 	"github.com/meridiandb/meridian/sql/pgerror"
 	"github.com/meridiandb/meridian/sql/rowenc"
 )
@@ -123,5 +124,62 @@ func TestPreparedResultFixed(t *testing.T) {
 	mustExec(t, b, "ALTER TABLE t DROP COLUMN w")
 	if w, err := exec(); err != nil || len(w.cols) != 2 || len(w.got) != 1 {
 		t.Fatalf("shape restored: %v %v %v", err, w.cols, w.got)
+	}
+}
+
+// TestSequenceValuesKeepCatalogCache: handing out sequence values (every
+// INSERT into a SERIAL column with the default CACHE 1) writes the
+// sequence's value key, which is no catalog: it must neither empty the
+// catalog cache and the kept plans nor be read from the cache.
+func TestSequenceValuesKeepCatalogCache(t *testing.T) {
+	ctx := context.Background()
+	a, b := twoSessions(t)
+	cache := a.(*session).srv.cfg.DB.(*catalogDB).cache
+	mustExec(t, a, "CREATE TABLE t (id SERIAL PRIMARY KEY, v INT); CREATE SEQUENCE s")
+	p, err := a.Prepare(ctx, "SELECT v FROM t WHERE id = $1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, a, "SELECT * FROM t")
+	before := cache.state.Load()
+	for i := range 5 {
+		mustExec(t, b, fmt.Sprintf("INSERT INTO t (v) VALUES (%d)", i))
+		mustExec(t, b, "SELECT nextval('s')")
+		if w := mustExec(t, a, "SELECT last_value FROM s"); len(w.got) != 1 || w.got[0][0].I != int64(i+1) {
+			t.Fatalf("last_value after %d nextval: %v", i+1, w.got)
+		}
+		if w := mustExec(t, a, "SELECT last_value, is_called FROM t_id_seq"); len(w.got) != 1 || w.got[0][0].I != int64(i+1) {
+			t.Fatalf("t_id_seq after %d inserts: %v", i+1, w.got)
+		}
+		w := &rowsWriter{}
+		if err := a.ExecPrepared(ctx, p, []rowenc.Value{rowenc.Int(int64(i + 1))}, w); err != nil || len(w.got) != 1 || w.got[0][0].I != int64(i) {
+			t.Fatalf("row %d: %v %v", i+1, err, w.got)
+		}
+	}
+	if after := cache.state.Load(); after != before {
+		t.Fatalf("sequence values moved the catalog generation: %x -> %x", before, after)
+	}
+	if p.(*prepared).plan.pl == nil {
+		t.Fatal("no plan kept")
+	}
+	mustExec(t, b, "ALTER SEQUENCE s RESTART WITH 100")
+	if w := mustExec(t, a, "SELECT last_value, is_called FROM s"); len(w.got) != 1 || w.got[0][0].I != 100 || w.got[0][1].Bool() {
+		t.Fatalf("after RESTART: %v", w.got)
+	}
+	mustExec(t, b, "SELECT setval('s', 7)")
+	if w := mustExec(t, a, "SELECT last_value, is_called FROM s"); len(w.got) != 1 || w.got[0][0].I != 7 || !w.got[0][1].Bool() {
+		t.Fatalf("after setval: %v", w.got)
+	}
+}
+
+func TestSeqValPrefix(t *testing.T) {
+	for _, id := range []catalog.ID{0, 1, 100, 1 << 30} {
+		k := catalog.SequenceValueKey(id)
+		if !isSystemKey(k) || isCatalogKey(k) {
+			t.Errorf("value key of %d: system %v catalog %v", id, isSystemKey(k), isCatalogKey(k))
+		}
+	}
+	if k := catalog.SequenceDescKey(100, "seqval"); !isCatalogKey(k) {
+		t.Error("a sequence descriptor is not a catalog key")
 	}
 }

@@ -1,12 +1,14 @@
 package sql
 
 import (
+	"bytes"
 	"context"
 	"sync"
 	"sync/atomic"
 
 	"github.com/meridiandb/meridian/clock"
 	"github.com/meridiandb/meridian/sql/catalog"
+	"github.com/meridiandb/meridian/sql/rowenc"
 	"github.com/meridiandb/meridian/txn"
 )
 
@@ -18,13 +20,14 @@ import (
 // # Protocol
 //
 // Every transaction the Server begins goes through catalogDB. A read-write
-// transaction that writes a system key announces it (start, before the
+// transaction that writes a catalog key (a system key other than a
+// sequence's value, see seqValPrefix) announces it (start, before the
 // write is sent) and announces its end once Commit or Rollback returned
 // (finish). Both bump a generation; start/finish pairs are counted as
 // writers in flight. Both live in one atomic word, the state.
 //
 // A read-only transaction loads the state before it begins (s1). When
-// s1 has no writer in flight, what it reads of a system key at its read
+// s1 has no writer in flight, what it reads of a catalog key at its read
 // timestamp ts0 is stored as an entry tagged (s1, ts0). A read-only
 // transaction with read timestamp ts uses the entry when the state it
 // loads at the read equals s1 and ts0 <= ts.
@@ -105,6 +108,21 @@ const maxCachedKeys = 8192
 var systemPrefix = catalog.SequenceValueKey(0)[0]
 
 func isSystemKey(k []byte) bool { return len(k) > 0 && k[0] == systemPrefix }
+
+// seqValPrefix starts the keys of sequence values (catalog.SequenceValueKey
+// without its id). They are system keys but no catalog: nothing planned or
+// resolved reads them, and nextval writes one on every reservation (every
+// INSERT into a SERIAL column, with the default CACHE 1), which would
+// otherwise empty the cache and every kept plan each time. So their writes
+// are not announced, and read-only transactions read them from storage.
+var seqValPrefix = func() []byte {
+	k := catalog.SequenceValueKey(0)
+	return k[:len(k)-len(rowenc.AppendKey(nil, rowenc.Int(0), rowenc.Ascending))]
+}()
+
+// isCatalogKey reports whether k is a key the cache keeps and catalog
+// writers announce: a system key other than a sequence's value.
+func isCatalogKey(k []byte) bool { return isSystemKey(k) && !bytes.HasPrefix(k, seqValPrefix) }
 
 // spansSystem reports whether [start, end) holds system keys.
 func spansSystem(start, end []byte) bool {
@@ -235,7 +253,7 @@ type cachedReadTxn struct {
 }
 
 func (t *cachedReadTxn) Get(ctx context.Context, key []byte) ([]byte, bool, error) {
-	if !isSystemKey(key) {
+	if !isCatalogKey(key) {
 		return t.Txn.Get(ctx, key)
 	}
 	ts := t.Txn.ReadTimestamp()
@@ -277,17 +295,17 @@ func (t *trackedTxn) end() {
 }
 
 func (t *trackedTxn) Put(ctx context.Context, key, value []byte) error {
-	t.touch(isSystemKey(key))
+	t.touch(isCatalogKey(key))
 	return t.Txn.Put(ctx, key, value)
 }
 
 func (t *trackedTxn) Insert(ctx context.Context, key, value []byte) error {
-	t.touch(isSystemKey(key))
+	t.touch(isCatalogKey(key))
 	return t.Txn.Insert(ctx, key, value)
 }
 
 func (t *trackedTxn) Delete(ctx context.Context, key []byte) error {
-	t.touch(isSystemKey(key))
+	t.touch(isCatalogKey(key))
 	return t.Txn.Delete(ctx, key)
 }
 
