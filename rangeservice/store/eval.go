@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -190,20 +191,26 @@ func (s *Store) apply(writes []kv.Write) (clock.Timestamp, error) {
 		var slot int
 		ts, slot = s.inflight.begin(s.clock)
 		defer s.inflight.end(ts, slot)
-		b := eng.NewBatch()
+		// One write per key, at a timestamp above every version: what
+		// mvcc.CommitWriter is for (an unindexed batch, one iterator for
+		// the conflict checks).
+		b, err := eng.NewCommitWriter(ts)
+		if err != nil {
+			return err
+		}
 		defer b.Close()
 		for _, w := range writes {
 			var err error
 			if w.Delete {
-				err = mvcc.Delete(b, w.Key, ts, mvcc.WriteOptions{})
+				err = b.Delete(w.Key)
 			} else {
-				err = mvcc.Put(b, w.Key, ts, w.Value, mvcc.WriteOptions{})
+				err = b.Put(w.Key, w.Value)
 			}
 			if err != nil {
 				return mvccErr(err)
 			}
 		}
-		if err := mvcc.PutLocal(b, highWaterKey(slot), ts.Encode(nil)); err != nil {
+		if err := mvcc.PutLocal(b.Writer(), highWaterKey(slot), ts.Encode(nil)); err != nil {
 			return err
 		}
 		if s.knobs.BeforeCommitBatch != nil {
@@ -301,7 +308,16 @@ func (s *Store) oneShot(ctx context.Context, txn kv.TxnMeta, reqs []kv.Request) 
 }
 
 // lastWritePerKey keeps the last write of each key, as if applied in order.
+// Writes in strictly ascending key order (a transaction's buffer, however
+// large) are returned as they are, without a map.
 func lastWritePerKey(ws []kv.Write) []kv.Write {
+	ascending := true
+	for i := 1; i < len(ws) && ascending; i++ {
+		ascending = bytes.Compare(ws[i-1].Key, ws[i].Key) < 0
+	}
+	if ascending {
+		return ws
+	}
 	seen := make(map[string]bool, len(ws))
 	out := make([]kv.Write, 0, len(ws))
 	for i := len(ws) - 1; i >= 0; i-- {
