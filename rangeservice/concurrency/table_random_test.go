@@ -18,7 +18,9 @@ import (
 //   - an aborted transaction holds nothing and waits for nothing;
 //   - no waiter could be granted now (a lost wakeup otherwise);
 //   - the wait-for graph is acyclic (no deadlock);
-//   - events report each waiter at most once, and only waiters that exist.
+//   - events report each waiter at most once, and only waiters that exist;
+//   - a decision is true: Wait names a queued request, Granted a held lock;
+//   - a transaction is only ever aborted for an older one.
 //
 // At the end every transaction is released and the table must be empty.
 func TestTableRandom(t *testing.T) {
@@ -75,6 +77,9 @@ func runTableRandom(t *testing.T, seed uint64) {
 					tx.status = statusAborted
 				}
 			case EventWounded:
+				if !olderBy(byID, ev.By, byID[ev.Txn]) {
+					fail("%s wounded by %s, not an older transaction", ev.Txn, ev.By)
+				}
 				byID[ev.Txn].status = statusAborted
 			}
 		}
@@ -129,11 +134,21 @@ func runTableRandom(t *testing.T, seed uint64) {
 			trace = append(trace, fmt.Sprintf("  -> %s w%d %v", d.Outcome, d.Waiter, d.Err))
 			switch d.Outcome {
 			case Wait:
+				if tbl.byID[d.Waiter] == nil {
+					fail("Wait for w%d, which is not queued", d.Waiter)
+				}
 				tx.waiting[d.Waiter] = true
 				waiterOf[d.Waiter] = tx
+			case Granted:
+				if !tbl.held(tbl.txns[tx.meta.ID], toLSpan(req.Span), req.Strength) {
+					fail("Granted but not held")
+				}
 			case Aborted:
 				if !errors.Is(d.Err, kv.ErrTxnAborted) {
 					fail("Acquire: %v", d.Err)
+				}
+				if ae := (*kv.TxnAbortedError)(nil); errors.As(d.Err, &ae) && !olderBy(byID, ae.By, tx) {
+					fail("aborted by %s, not an older transaction", ae.By)
 				}
 				tx.status = statusAborted
 			}
@@ -160,6 +175,12 @@ func runTableRandom(t *testing.T, seed uint64) {
 	if s := tbl.String(); s != "empty\n" {
 		fail("table not empty after releasing everything")
 	}
+}
+
+// olderBy reports whether the transaction by is known and older than tx.
+func olderBy(byID map[kv.TxnID]*rtTxn, by kv.TxnID, tx *rtTxn) bool {
+	o := byID[by]
+	return o != nil && o.meta.Older(&tx.meta)
 }
 
 func minWaiter(ws map[WaiterID]bool) WaiterID {
