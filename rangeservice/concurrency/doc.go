@@ -54,17 +54,24 @@
 // started in the order they arrive this is FIFO.
 //
 // Deadlock freedom. A cycle needs every member to be waiting. Only Acquire
-// makes a transaction start waiting, and Acquire checks for a cycle through
-// the requester and breaks it before returning. Other steps (grants,
-// releases, cancellations) add edges only towards a transaction that was
-// just granted, and so is not waiting when it makes one request at a time,
-// or remove edges; they cannot close a cycle. (A transaction with several
-// requests in flight is checked again after a grant.) TestTableRandom checks
-// the graph after every step. The search runs under the Manager's mutex on
-// every wait, so it must stay linear in the queue: on a hot key each request
-// waits for every one ahead of it, and the search follows only the nearest
-// exclusive one (which waits for the rest), and a reader queued behind
-// readers is not walked back over them again (see Table.waitEdges).
+// adds edges: the new request's own if it waits, and, whether it waits or is
+// granted at once, edges to its transaction from the conflicting requests
+// queued behind it (younger ones). Every new cycle therefore runs through
+// the requester, and Acquire searches from it (when it waits for anything)
+// and breaks each one before returning. Releases and cancellations only
+// remove edges. A grant from the queue adds none: the requests that conflict
+// with the new lock are those queued behind the granted request that
+// conflicted with it, which already waited for its transaction (one ahead
+// that conflicted would have blocked the grant). (process searches again
+// from a granted transaction that still waits; that finds only cycles an
+// Acquire is still breaking.) TestTableRandom checks the graph after every
+// step.
+//
+// The search runs under the Manager's mutex on every wait, so it must stay
+// linear in the queue: on a hot key each request waits for every one ahead
+// of it, and the search follows only the nearest exclusive one (which waits
+// for the rest), and a reader queued behind readers is not walked back over
+// them again (see Table.waitEdges).
 //
 // Starvation freedom. A transaction that restarts keeps its priority
 // (kv.TxnMeta.Priority), so it eventually becomes the oldest; the oldest
@@ -76,6 +83,13 @@
 // more than one table; those will need the textbook rule for edges to
 // transactions waiting elsewhere (a wound sent to the holder's coordinator)
 // or edge-chasing probes. Today there is one table per node and one node.
+// Nor does it see a wait outside the table: a statement whose transaction
+// holds locks and waits for another transaction it started (nextval's
+// reservation, sql/sequence.go) looks idle here. If that other transaction
+// waits for one that waits for the statement's, nothing is wounded (the
+// textbook rule did wound the statement's transaction when the third was
+// older); such code must not let the inner transaction wait on locks
+// another session's transaction can hold long.
 //
 // Why releasing a wounded transaction's locks at once is safe. Writes are
 // buffered in the client until commit and only applied after BeginCommit

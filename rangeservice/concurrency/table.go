@@ -686,9 +686,10 @@ func (t *Table) process() {
 			}
 		}
 	}
-	// A grant adds edges towards its transaction. That closes no cycle when
-	// the transaction is not waiting, the normal case (one request at a time);
-	// one that has several requests in flight is checked again.
+	// A grant adds no edge (see "Deadlock freedom" in doc.go), so outside
+	// breakCycles this finds nothing; inside it, a victim's release may grant
+	// a transaction with several requests in flight that is on another cycle
+	// through the requester, which is broken here or by breakCycles' loop.
 	for _, tx := range stillWaiting {
 		if tx.status != statusPending {
 			continue
