@@ -69,3 +69,51 @@ func TestCommitWriter(t *testing.T) {
 		t.Fatalf("after Close: %q", v.Bytes)
 	}
 }
+
+// TestGetter checks that a Getter answers as Get does, key after key in
+// any order: versions, tombstones, missing keys, an intent.
+func TestGetter(t *testing.T) {
+	e := newTestEngine(t)
+	ts := func(s int64) clock.Timestamp { return clock.Timestamp{WallTime: s * 1e9} }
+	b := e.NewBatch()
+	for i := 0; i < 50; i++ {
+		k := []byte(fmt.Sprintf("k\x00%02d", i))
+		if err := Put(b, k, ts(5), []byte(fmt.Sprint(i)), WriteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if i%3 == 0 {
+			if err := Delete(b, k, ts(8), WriteOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := Put(b, []byte("in"), ts(7), []byte("x"), WriteOptions{Txn: &TxnMeta{ID: TxnID{9}, WriteTimestamp: ts(7)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(true); err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []int64{4, 6, 9} {
+		g, err := NewGetter(e, ts(at), ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys := []string{"in", "zz", "a"}
+		for i := 60; i >= 0; i -= 7 {
+			keys = append(keys, fmt.Sprintf("k\x00%02d", i))
+		}
+		for i := 0; i < 60; i += 5 {
+			keys = append(keys, fmt.Sprintf("k\x00%02d", i))
+		}
+		for _, k := range keys {
+			v1, ok1, err1 := Get(e, []byte(k), ts(at), ReadOptions{})
+			v2, ok2, err2 := g.Get([]byte(k))
+			if string(v1.Bytes) != string(v2.Bytes) || v1.Timestamp != v2.Timestamp || ok1 != ok2 || fmt.Sprint(err1) != fmt.Sprint(err2) {
+				t.Errorf("at %d, %q: Get %q %v %v, Getter %q %v %v", at, k, v1.Bytes, ok1, err1, v2.Bytes, ok2, err2)
+			}
+		}
+		if err := g.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

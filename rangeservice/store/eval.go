@@ -17,11 +17,19 @@ import (
 func (s *Store) sendReadWrite(ctx context.Context, ba *kv.BatchRequest) ([]kv.Response, error) {
 	txn := *ba.Txn
 	resps := make([]kv.Response, len(ba.Requests))
-	for i, r := range ba.Requests {
+	for i := 0; i < len(ba.Requests); i++ {
+		r := ba.Requests[i]
 		var (
 			resp kv.Response
 			err  error
 		)
+		if n := getRun(ba.Requests[i:]); n > 1 {
+			if err := s.lockedGets(ctx, txn, ba.Requests[i:i+n], resps[i:i+n]); err != nil {
+				return nil, err
+			}
+			i += n - 1
+			continue
+		}
 		switch r := r.(type) {
 		case *kv.GetRequest:
 			resp, err = s.lockedGet(ctx, txn, r)
@@ -69,6 +77,49 @@ func (s *Store) lockedGet(ctx context.Context, txn kv.TxnMeta, r *kv.GetRequest)
 	// writer of the key applied its commit before releasing its exclusive
 	// lock. Now() is above every commit timestamp taken so far.
 	return s.get(r.Key, s.clock.Now())
+}
+
+// getRun returns how many requests at the start of reqs are Gets.
+func getRun(reqs []kv.Request) int {
+	n := 0
+	for n < len(reqs) {
+		if _, ok := reqs[n].(*kv.GetRequest); !ok {
+			break
+		}
+		n++
+	}
+	return n
+}
+
+// lockedGets is lockedGet of each of reqs (all Gets) into resps, with one
+// engine iterator for the reads (a bulk insert checks a batch of keys this
+// way). Every lock is taken before the first read: the iterator sees the
+// engine as of its creation, which then holds the newest version of every
+// key, as one lockedGet after another would see.
+func (s *Store) lockedGets(ctx context.Context, txn kv.TxnMeta, reqs []kv.Request, resps []kv.Response) error {
+	for _, r := range reqs {
+		r := r.(*kv.GetRequest)
+		if err := s.acquire(ctx, txn, kv.Span{Key: r.Key}, max(kv.LockShared, r.KeyLocking)); err != nil {
+			return err
+		}
+	}
+	ts := s.clock.Now()
+	err := s.withEngine(func(eng *mvcc.Engine) error {
+		g, err := mvcc.NewGetter(eng, ts, mvcc.ReadOptions{})
+		if err != nil {
+			return err
+		}
+		for i, r := range reqs {
+			v, ok, err := g.Get(r.(*kv.GetRequest).Key)
+			if err != nil {
+				_ = g.Close()
+				return err
+			}
+			resps[i] = &kv.GetResponse{Value: v.Bytes, Found: ok}
+		}
+		return g.Close()
+	})
+	return mvccErr(err)
 }
 
 func (s *Store) lockedScan(ctx context.Context, txn kv.TxnMeta, r *kv.ScanRequest) (*kv.ScanResponse, error) {
