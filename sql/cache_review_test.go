@@ -115,15 +115,54 @@ func TestPreparedResultFixed(t *testing.T) {
 	if w, err := exec(); err != nil || len(w.cols) != 2 || len(w.got) != 1 {
 		t.Fatalf("snapshot from before ALTER: %v %v %v", err, w.cols, w.got)
 	}
+	if err := a.(Binder).CheckBind(p); err != nil {
+		t.Fatalf("bind in the snapshot from before ALTER: %v", err)
+	}
 	mustExec(t, a, "COMMIT")
 	for range 2 {
+		if err := a.(Binder).CheckBind(p); pgerror.Code(err) != pgerror.CodeFeatureNotSupported {
+			t.Fatalf("bind after ALTER: %v", err)
+		}
 		if _, err := exec(); pgerror.Code(err) != pgerror.CodeFeatureNotSupported {
 			t.Fatalf("after ALTER: %v", err)
 		}
 	}
+	// Refused at Bind in a block, it fails the block.
+	mustExec(t, a, "BEGIN")
+	if err := a.(Binder).CheckBind(p); pgerror.Code(err) != pgerror.CodeFeatureNotSupported || a.TxnStatus() != TxnFailed {
+		t.Fatalf("bind in a block: %v, status %c", err, a.TxnStatus())
+	}
+	mustExec(t, a, "ROLLBACK")
 	mustExec(t, b, "ALTER TABLE t DROP COLUMN w")
+	if err := a.(Binder).CheckBind(p); err != nil {
+		t.Fatalf("bind with the shape restored: %v", err)
+	}
 	if w, err := exec(); err != nil || len(w.cols) != 2 || len(w.got) != 1 {
 		t.Fatalf("shape restored: %v %v %v", err, w.cols, w.got)
+	}
+	// Without a catalog change, Bind plans nothing.
+	pp := p.(*prepared)
+	if !pp.atOK || pp.at != a.(*session).srv.cfg.DB.(*catalogDB).cache.state.Load() {
+		t.Fatalf("state not noted: %v %x", pp.atOK, pp.at)
+	}
+	// Nor in a block that changed nothing (pgbench -M prepared prepares in
+	// its first transaction block).
+	mustExec(t, a, "BEGIN")
+	p2, err := a.Prepare(ctx, "SELECT v FROM t WHERE id = $1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pp := p2.(*prepared); !pp.atOK {
+		t.Fatal("state not noted in a block")
+	}
+	// The block's own DDL changes the result: refused at Bind.
+	mustExec(t, a, "ALTER TABLE t ADD COLUMN z INT")
+	if err := a.(Binder).CheckBind(p); pgerror.Code(err) != pgerror.CodeFeatureNotSupported || a.TxnStatus() != TxnFailed {
+		t.Fatalf("bind after the block's ALTER: %v, status %c", err, a.TxnStatus())
+	}
+	mustExec(t, a, "ROLLBACK")
+	if err := a.(Binder).CheckBind(p); err != nil {
+		t.Fatalf("bind after ROLLBACK: %v", err)
 	}
 }
 

@@ -234,7 +234,7 @@ func (d *catalogDB) Begin(ctx context.Context, opts txn.Options) (txn.Txn, error
 	if opts.ReadOnly {
 		return &cachedReadTxn{Txn: tx, cache: d.cache, begun: begun}, nil
 	}
-	return &trackedTxn{Txn: tx, cache: d.cache}, nil
+	return &trackedTxn{Txn: tx, cache: d.cache, begun: begun}, nil
 }
 
 // Exclusive forwards the test stores' one-transaction-at-a-time flag (see
@@ -275,6 +275,8 @@ func (t *cachedReadTxn) Get(ctx context.Context, key []byte) ([]byte, bool, erro
 type trackedTxn struct {
 	txn.Txn
 	cache *catalogCache
+	// begun is the state loaded before the transaction began.
+	begun uint64
 	// writer is set from the first system-key write until the transaction
 	// ended (and the cache was told).
 	writer bool
@@ -325,3 +327,22 @@ func (t *trackedTxn) Rollback(ctx context.Context) error {
 }
 
 func clone(b []byte) []byte { return append([]byte(nil), b...) }
+
+// sameCatalogSince reports whether tx, a transaction of a catalogDB, sees
+// the catalog of the current state (returned): no catalog writer was in
+// flight when it began, and none started or finished since. Its reads of
+// the catalog then agree with any transaction that begins while the state
+// stays the same.
+func sameCatalogSince(tx txn.Txn) (uint64, bool) {
+	var begun uint64
+	var c *catalogCache
+	switch t := tx.(type) {
+	case *cachedReadTxn:
+		begun, c = t.begun, t.cache
+	case *trackedTxn:
+		begun, c = t.begun, t.cache
+	default:
+		return 0, false
+	}
+	return begun, begun&stateWritersMask == 0 && c.state.Load() == begun
+}

@@ -140,3 +140,59 @@ func (v *shapeChecker) Enter(n ast.Node) (ast.Node, bool) {
 }
 
 func (v *shapeChecker) Leave(n ast.Node) (ast.Node, bool) { return n, v.ok }
+
+// planChecked runs planIn in the open block's transaction or in a
+// read-only one of its own, and returns the catalog state the plan is
+// known to be right in, if any (see revalidate).
+func (s *session) planChecked(ctx context.Context, planIn func(txn.Txn) error) (uint64, bool, error) {
+	if s.state == stateOpen {
+		if err := planIn(s.tx); err != nil {
+			return 0, false, err
+		}
+		// The block's snapshot may be older than the current catalog.
+		at, ok := sameCatalogSince(s.tx)
+		return at, ok, nil
+	}
+	d, ok := s.srv.cfg.DB.(*catalogDB)
+	var begun uint64
+	if ok {
+		begun = d.cache.state.Load() // before the transaction begins
+	}
+	if err := s.srv.runTxn(ctx, txn.Options{ReadOnly: true}, planIn); err != nil {
+		return 0, false, err
+	}
+	return begun, ok && begun&stateWritersMask == 0, nil
+}
+
+// revalidate refuses to bind a prepared statement whose result columns
+// changed since it was described, as PostgreSQL does at Bind (before the
+// portal is described): it plans the statement again, unless no catalog
+// change started or ended since its columns were last found right. The
+// check at execution (planFor) stays: a change may land between Bind and
+// Execute, or the statement may run in a snapshot older than this check's.
+func (s *session) revalidate(p *prepared) error {
+	if p.cols == nil || controlOf(p.stmt.AST) != notControl {
+		return nil
+	}
+	if d, ok := s.srv.cfg.DB.(*catalogDB); p.atOK && ok && d.cache.state.Load() == p.at {
+		return nil
+	}
+	ctx, cancel := s.withTimeout(context.Background())
+	defer cancel()
+	var cols []Column
+	at, atOK, err := s.planChecked(ctx, func(tx txn.Txn) error {
+		pl, err := s.plan(ctx, tx, p.stmt, p.ptypes)
+		if err == nil {
+			cols = pl.columns()
+		}
+		return err
+	})
+	if err == nil && !sameResult(cols, p.cols) {
+		err = pgerror.New(pgerror.CodeFeatureNotSupported, "cached plan must not change result type")
+	}
+	if err != nil {
+		return s.fail(ctx, err)
+	}
+	p.at, p.atOK = at, atOK
+	return nil
+}

@@ -19,6 +19,10 @@ type prepared struct {
 	// executions; plan is the one kept (plancache.go).
 	reusable bool
 	plan     cachedPlan
+	// at is the catalog state cols were last found right in, when atOK
+	// (revalidate).
+	at   uint64
+	atOK bool
 }
 
 var _ Prepared = (*prepared)(nil)
@@ -65,12 +69,7 @@ func (s *session) Prepare(ctx context.Context, query string, paramTypes []types.
 		p.cols = pl.columns()
 		return nil
 	}
-	if s.state == stateOpen {
-		err = planIn(s.tx)
-	} else {
-		err = s.srv.runTxn(ctx, txn.Options{ReadOnly: true}, planIn)
-	}
-	if err != nil {
+	if p.at, p.atOK, err = s.planChecked(ctx, planIn); err != nil {
 		return nil, s.fail(ctx, err)
 	}
 	used := make([]bool, len(p.ptypes))

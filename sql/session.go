@@ -98,11 +98,15 @@ func errInFailedTxn() error {
 var _ Binder = (*session)(nil)
 
 // CheckBind implements Binder: in a failed block only COMMIT and ROLLBACK
-// may be bound, as in execOne.
+// may be bound, as in execOne; a statement whose result columns changed
+// since it was described is refused (plancache.go).
 func (s *session) CheckBind(p Prepared) error {
 	pp, ok := p.(*prepared)
-	if s.state != stateFailed || !ok || pp.stmt == nil {
+	if !ok || pp.stmt == nil {
 		return nil
+	}
+	if s.state != stateFailed {
+		return s.revalidate(pp)
 	}
 	if ctl := controlOf(pp.stmt.AST); ctl == ctlCommit || ctl == ctlRollback {
 		return nil
