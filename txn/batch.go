@@ -102,16 +102,21 @@ func (t *kvTxn) InsertBatch(ctx context.Context, kvs []KeyValue) (int, error) {
 		}
 	}
 	for i, p := range kvs {
-		if w, ok := t.writes.get(p.Key); ok {
-			if !w.Delete {
+		if read[i] < 0 {
+			// Buffered before the batch (writes are never unbuffered).
+			if w, _ := t.writes.get(p.Key); !w.Delete {
 				return i, ErrKeyExists
 			}
-		} else if read[i] < 0 || resps[read[i]].(*kv.GetResponse).Found {
-			// read[i] < 0: buffered at the first pass, gone now; cannot
-			// happen, as only this loop changes the buffer.
+			t.writes.put(p.Key, p.Value, false)
+			continue
+		}
+		if resps[read[i]].(*kv.GetResponse).Found {
 			return i, ErrKeyExists
 		}
-		t.writes.put(p.Key, p.Value, false)
+		if _, ok := t.writes.insertNew(p.Key, p.Value); !ok {
+			// Put by an earlier pair of this batch.
+			return i, ErrKeyExists
+		}
 	}
 	return len(kvs), nil
 }

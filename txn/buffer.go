@@ -45,6 +45,22 @@ func (b *writeBuffer) put(key, value []byte, del bool) {
 	b.tree.ReplaceOrInsert(k, w)
 }
 
+// insertNew buffers a put of key, which the caller found unbuffered, with
+// one walk of the tree. If key was buffered after all, the earlier write is
+// kept and returned with false.
+func (b *writeBuffer) insertNew(key, value []byte) (*kv.Write, bool) {
+	if b.tree == nil {
+		b.tree = btreemap.New[string, *kv.Write](32, strings.Compare)
+	}
+	k := string(key)
+	w := &kv.Write{Key: []byte(k), Value: clone(value)}
+	if _, old, replaced := b.tree.ReplaceOrInsert(k, w); replaced {
+		b.tree.ReplaceOrInsert(k, old)
+		return old, false
+	}
+	return w, true
+}
+
 // span returns the buffered writes with keys in [lo, hi), ascending. They
 // are the buffer's own: callers copy what they hand out.
 func (b *writeBuffer) span(lo, hi string) []*kv.Write {
