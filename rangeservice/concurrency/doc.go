@@ -67,7 +67,9 @@
 // Acquire is still breaking.) TestTableRandom checks the graph after every
 // step.
 //
-// The search runs under the Manager's mutex on every wait, so it must stay
+// The search runs under the Manager's mutex, so it must stay cheap. It is
+// skipped when no request waits for the requester (Table.waitedFor; most
+// waits on a hot key: a new transaction queues behind everyone), and it is
 // linear in the queue: on a hot key each request waits for every one ahead
 // of it, and the search follows only the nearest exclusive one (which waits
 // for the rest), and a reader queued behind readers is not walked back over

@@ -284,6 +284,9 @@ func (t *Table) breakCycles(tx *txnState) (by *txnState) {
 	// A victim's release can wound tx elsewhere (process checks again
 	// transactions it grants), hence the status test.
 	for len(tx.waiters) > 0 && tx.status == statusPending {
+		if !t.waitedFor(tx) {
+			return nil
+		}
 		cycle := t.cycleThrough(tx)
 		if cycle == nil {
 			return nil
@@ -301,6 +304,40 @@ func (t *Table) breakCycles(tx *txnState) (by *txnState) {
 		t.process()
 	}
 	return nil
+}
+
+// waitedFor reports whether a queued request of another transaction waits
+// for tx: tx holds a lock that conflicts with it, or has a conflicting
+// request queued ahead of it. If none does, no cycle runs through tx and
+// the search is not needed. That is the usual case of a new request on a
+// hot key (the youngest, behind everyone, and holding nothing others want),
+// and this test costs a pass over the queue at most, and none over the
+// requests ahead of tx's when tx holds no lock; the search would walk the
+// whole chain of requests ahead, each step several times dearer.
+func (t *Table) waitedFor(tx *txnState) bool {
+	first := len(t.waiters) // the position of tx's first queued request
+	for _, w := range tx.waiters {
+		pos, _ := slices.BinarySearchFunc(t.waiters, w, cmpWaiters)
+		first = min(first, pos)
+	}
+	from := first + 1
+	if len(tx.points) > 0 || len(tx.spans) > 0 {
+		from = 0
+	}
+	for i := from; i < len(t.waiters); i++ {
+		u := t.waiters[i]
+		if u.txn == tx {
+			continue
+		}
+		t.steps++
+		if i > first && t.txnBlocks(tx, u) {
+			return true
+		}
+		if i < first && t.txnHoldsConflicting(tx, u) {
+			return true
+		}
+	}
+	return false
 }
 
 func (t *Table) enqueue(w *waiter) {
@@ -517,6 +554,20 @@ func (t *Table) waitEdges(w *waiter, out []*txnState) []*txnState {
 // txnBlocks reports whether o, another transaction than w's, blocks w: it
 // holds a conflicting lock or has a conflicting request queued ahead of w.
 func (t *Table) txnBlocks(o *txnState, w *waiter) bool {
+	if t.txnHoldsConflicting(o, w) {
+		return true
+	}
+	for _, u := range o.waiters {
+		if cmpWaiters(u, w) < 0 && incompatible(u.strength, w.strength) && u.span.overlaps(w.span) {
+			return true
+		}
+	}
+	return false
+}
+
+// txnHoldsConflicting reports whether o, another transaction than w's,
+// holds a lock that conflicts with w.
+func (t *Table) txnHoldsConflicting(o *txnState, w *waiter) bool {
 	if w.span.point {
 		if s, ok := o.points[w.span.start]; ok && incompatible(s, w.strength) {
 			return true
@@ -530,11 +581,6 @@ func (t *Table) txnBlocks(o *txnState, w *waiter) bool {
 	}
 	for _, sl := range o.spans {
 		if incompatible(sl.strength, w.strength) && sl.span.overlaps(w.span) {
-			return true
-		}
-	}
-	for _, u := range o.waiters {
-		if cmpWaiters(u, w) < 0 && incompatible(u.strength, w.strength) && u.span.overlaps(w.span) {
 			return true
 		}
 	}
