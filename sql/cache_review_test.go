@@ -3,7 +3,10 @@ package sql
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/meridiandb/meridian/sql/catalog"
@@ -120,16 +123,16 @@ func TestPreparedResultFixed(t *testing.T) {
 	}
 	mustExec(t, a, "COMMIT")
 	for range 2 {
-		if err := a.(Binder).CheckBind(p); pgerror.Code(err) != pgerror.CodeFeatureNotSupported {
+		if err := a.(Binder).CheckBind(p); errCode(err) != pgerror.CodeFeatureNotSupported {
 			t.Fatalf("bind after ALTER: %v", err)
 		}
-		if _, err := exec(); pgerror.Code(err) != pgerror.CodeFeatureNotSupported {
+		if _, err := exec(); errCode(err) != pgerror.CodeFeatureNotSupported {
 			t.Fatalf("after ALTER: %v", err)
 		}
 	}
 	// Refused at Bind in a block, it fails the block.
 	mustExec(t, a, "BEGIN")
-	if err := a.(Binder).CheckBind(p); pgerror.Code(err) != pgerror.CodeFeatureNotSupported || a.TxnStatus() != TxnFailed {
+	if err := a.(Binder).CheckBind(p); errCode(err) != pgerror.CodeFeatureNotSupported || a.TxnStatus() != TxnFailed {
 		t.Fatalf("bind in a block: %v, status %c", err, a.TxnStatus())
 	}
 	mustExec(t, a, "ROLLBACK")
@@ -157,7 +160,7 @@ func TestPreparedResultFixed(t *testing.T) {
 	}
 	// The block's own DDL changes the result: refused at Bind.
 	mustExec(t, a, "ALTER TABLE t ADD COLUMN z INT")
-	if err := a.(Binder).CheckBind(p); pgerror.Code(err) != pgerror.CodeFeatureNotSupported || a.TxnStatus() != TxnFailed {
+	if err := a.(Binder).CheckBind(p); errCode(err) != pgerror.CodeFeatureNotSupported || a.TxnStatus() != TxnFailed {
 		t.Fatalf("bind after the block's ALTER: %v, status %c", err, a.TxnStatus())
 	}
 	mustExec(t, a, "ROLLBACK")
@@ -221,4 +224,90 @@ func TestSeqValPrefix(t *testing.T) {
 	if k := catalog.SequenceDescKey(100, "seqval"); !isCatalogKey(k) {
 		t.Error("a sequence descriptor is not a catalog key")
 	}
+}
+
+// TestKeptPlansFresh has one session drop and create a table again (new
+// id, new data span) while others run a prepared SELECT on it: an
+// execution that starts after a round returned reads that round's table,
+// never a plan kept from an older one. Each round waits for every reader
+// to have read it twice (the second time through its kept plan).
+func TestKeptPlansFresh(t *testing.T) {
+	ctx := context.Background()
+	srv, err := NewServer(ctx, Config{DB: openStore(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func() Session {
+		s, err := srv.NewSession(ctx, SessionArgs{User: "u"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close(ctx) })
+		return s
+	}
+	w := open()
+	mustExec(t, w, "CREATE TABLE t (id INT PRIMARY KEY, v INT); INSERT INTO t VALUES (1, 0)")
+	const rounds, readers = 20, 3
+	var done atomic.Int64
+	var reads [readers]atomic.Int64 // reads of the current round
+	var wg sync.WaitGroup
+	errs := make(chan error, readers)
+	stop := make(chan struct{})
+	for i := range readers {
+		r := open()
+		p, err := r.Prepare(ctx, "SELECT v FROM t WHERE id = $1", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				before := done.Load()
+				rw := &rowsWriter{}
+				if err := r.ExecPrepared(ctx, p, []rowenc.Value{rowenc.Int(1)}, rw); err != nil {
+					errs <- err
+					return
+				}
+				if len(rw.got) != 1 || rw.got[0][0].I < before {
+					errs <- fmt.Errorf("read %v after %d rounds returned", rw.got, before)
+					return
+				}
+				if rw.got[0][0].I == before {
+					reads[i].Add(1)
+				}
+			}
+		}()
+	}
+	for round := 1; round <= rounds; round++ {
+		for i := range readers {
+			for reads[i].Load() < 2 && len(errs) == 0 {
+				runtime.Gosched()
+			}
+		}
+		mustExec(t, w, fmt.Sprintf("DROP TABLE t; CREATE TABLE t (id INT PRIMARY KEY, v INT); INSERT INTO t VALUES (1, %d)", round))
+		for i := range readers {
+			reads[i].Store(0)
+		}
+		done.Store(int64(round))
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+// errCode is err's SQLSTATE, or "" for no error.
+func errCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	return pgerror.Code(err)
 }
