@@ -17,8 +17,8 @@ func isAddPrimaryKey(spec *ast.AlterTableSpec) bool {
 // its hidden rowid) the primary key c, rebuilding its rows under the new
 // key inside the statement's transaction: the table takes a fresh ID
 // (catalog.Renumber), every row is read from the old span in pages and
-// inserted under the new one (23505 on a duplicate, 23502 on a NULL), and
-// the old span is deleted. This is what pgbench -i does after loading. Both
+// inserted under the new one (23505 on a duplicate, 23502 on a NULL) and
+// deleted from the old one. This is what pgbench -i does after loading. Both
 // spans are locked exclusively for the statement and the rows go in batches
 // (bulk.go).
 func (p *planner) addPrimaryKey(ec *execCtx, t *catalog.Table, c *ast.Constraint) error {
@@ -109,16 +109,21 @@ func (p *planner) addPrimaryKey(ec *execCtx, t *catalog.Table, c *ast.Constraint
 				return err
 			}
 		}
+		// The old rows go as they are read: the span is locked whole, so
+		// no other row can appear in it.
+		keys := make([][]byte, len(kvs))
+		for i, kv := range kvs {
+			keys[i] = kv.Key
+		}
+		if err := txn.DeleteBatch(ec.ctx, bulkTxn(ec.tx), keys); err != nil {
+			return err
+		}
 		if len(kvs) < copyPage {
 			break
 		}
 		next = append(append([]byte(nil), kvs[len(kvs)-1].Key...), 0)
 	}
-	if err := b.flush(); err != nil {
-		return err
-	}
-	_, err := ec.tx.DeleteRange(ec.ctx, start, end)
-	return err
+	return b.flush()
 }
 
 // trimAlreadyExists turns KeyDetail's "Key (a)=(1) already exists." into

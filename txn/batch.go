@@ -29,6 +29,8 @@ type Bulk interface {
 	// it are inserted, it and the ones after are not. On success it
 	// returns len(kvs) and nil.
 	InsertBatch(ctx context.Context, kvs []KeyValue) (int, error)
+	// DeleteBatch is Delete of each key, with the locks in one request.
+	DeleteBatch(ctx context.Context, keys [][]byte) error
 }
 
 // LockSpan takes an exclusive lock on [start, end) if tx supports it (see
@@ -55,7 +57,49 @@ func InsertBatch(ctx context.Context, tx Txn, kvs []KeyValue) (int, error) {
 	return len(kvs), nil
 }
 
+// DeleteBatch deletes keys through tx (see Bulk.DeleteBatch), one Delete
+// at a time if tx does not implement Bulk.
+func DeleteBatch(ctx context.Context, tx Txn, keys [][]byte) error {
+	if b, ok := tx.(Bulk); ok {
+		return b.DeleteBatch(ctx, keys)
+	}
+	for _, k := range keys {
+		if err := tx.Delete(ctx, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 var _ Bulk = (*kvTxn)(nil)
+
+func (t *kvTxn) DeleteBatch(ctx context.Context, keys [][]byte) error {
+	if t.done {
+		return ErrTxnDone
+	}
+	if t.meta.ReadOnly {
+		return ErrReadOnly
+	}
+	// Invariant (kvTxn.writes): an exclusive lock on every buffered key.
+	reqs := make([]kv.Request, 0, len(keys))
+	locks := make([]kv.LockRequest, len(keys))
+	for i, k := range keys {
+		if _, ok := t.writes.get(k); ok {
+			continue
+		}
+		locks[i] = kv.LockRequest{Span: kv.Span{Key: k}, Strength: kv.LockExclusive}
+		reqs = append(reqs, &locks[i])
+	}
+	if len(reqs) > 0 {
+		if _, err := t.send(ctx, reqs...); err != nil {
+			return err
+		}
+	}
+	for _, k := range keys {
+		t.writes.put(k, nil, true)
+	}
+	return nil
+}
 
 func (t *kvTxn) LockSpan(ctx context.Context, start, end []byte) error {
 	if t.done {

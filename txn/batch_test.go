@@ -78,6 +78,18 @@ func TestInsertBatch(t *testing.T) {
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// DeleteBatch: buffered and committed keys, and a missing one.
+	tx = e.begin(txn.Options{})
+	if err := tx.Put(ctx, []byte("k00001"), []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.DeleteBatch(ctx, tx, [][]byte{[]byte("k00000"), []byte("k00001"), []byte("k99999")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	big = big[2:]
 	rtx := e.begin(txn.Options{ReadOnly: true})
 	rows, err := rtx.Scan(ctx, []byte("k"), []byte("l"), txn.ScanOptions{})
 	if err != nil || len(rows) != len(big) {
