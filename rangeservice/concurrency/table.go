@@ -107,8 +107,8 @@ type txnState struct {
 	// waiters are the transaction's queued requests.
 	// Invariant: each is also in Table.waiters; empty unless pending.
 	waiters map[WaiterID]*waiter
-	// seen is the number of the last cycle search that reached the
-	// transaction (Table.search).
+	// seen is the number of the last cycle search that listed the
+	// transaction as an edge (Table.search).
 	seen uint64
 }
 
@@ -194,8 +194,9 @@ type Table struct {
 	events  []Event
 	// search numbers the searches of cycleThrough (see txnState.seen).
 	search uint64
-	// steps counts queued requests examined by blocked and waitEdges, so
-	// that a test can check the cost of a call stays linear in the queue.
+	// steps counts queued requests examined by blocked, waitedFor and
+	// waitEdges, so that a test can check the cost of a call stays linear
+	// in the queue.
 	steps int
 }
 
