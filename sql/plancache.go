@@ -33,6 +33,14 @@ import (
 //
 // Read-write transactions always plan: their catalog reads take the shared
 // locks that order DDL against them.
+//
+// Whatever plan runs, a prepared statement answers with the result columns
+// it was described with (names, types and modifiers) or fails with 0A000
+// "cached plan must not change result type", as PostgreSQL's does after
+// ALTER TABLE or a table created again: at Bind (revalidate, before the
+// portal is described; it plans again only when the catalog state moved
+// since the columns were last found right) and at each execution
+// (planFor), since the catalog may change in between.
 type cachedPlan struct {
 	pl plan // nil: none yet
 	at uint64
