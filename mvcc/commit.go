@@ -35,13 +35,23 @@ type CommitWriter struct {
 	ek, end []byte // scratch
 }
 
-// NewCommitWriter returns a writer of committed versions at ts.
-func (e *Engine) NewCommitWriter(ts clock.Timestamp) (*CommitWriter, error) {
+// NewCommitWriter returns a writer of committed versions at ts. sizeHint,
+// if positive, is about how many bytes of keys and values will be written:
+// the batch starts that large instead of growing by copies.
+func (e *Engine) NewCommitWriter(ts clock.Timestamp, sizeHint int) (*CommitWriter, error) {
 	if err := checkTimestamp(ts); err != nil {
 		return nil, err
 	}
-	return &CommitWriter{eng: e, b: &Batch{b: e.db.NewBatch(), limits: e.limits}, ts: ts}, nil
+	// Per write: the escaped key grows a little, plus its prefix and
+	// terminator, a timestamp, the value's tag and the batch's record
+	// header.
+	n := max(sizeHint+sizeHint/8, 0)
+	return &CommitWriter{eng: e, b: &Batch{b: e.db.NewBatchWithSize(n), limits: e.limits}, ts: ts}, nil
 }
+
+// CommitSizeHint is a sizeHint for NewCommitWriter: the bytes of keys and
+// values of n writes, plus n.
+func CommitSizeHint(keyValueBytes, n int) int { return keyValueBytes + n*(versionedLen+8) }
 
 // Writer returns the batch for unversioned writes (PutLocal) that commit
 // with the versions. It cannot be read.

@@ -26,7 +26,7 @@ func TestCommitWriter(t *testing.T) {
 	must(Put(b, []byte("in"), ts(7), []byte("x"), WriteOptions{Txn: &TxnMeta{ID: TxnID{9}, WriteTimestamp: ts(7)}}))
 	must(b.Commit(true))
 
-	w, err := e.NewCommitWriter(ts(10))
+	w, err := e.NewCommitWriter(ts(10), 0)
 	must(err)
 	for i := 999; i >= 0; i-- { // descending: any order works
 		must(w.Put([]byte(fmt.Sprintf("k\x00%03d", i)), []byte(fmt.Sprint(i))))
@@ -60,7 +60,7 @@ func TestCommitWriter(t *testing.T) {
 	}
 
 	// Closed without Commit: nothing is written.
-	w, err = e.NewCommitWriter(ts(40))
+	w, err = e.NewCommitWriter(ts(40), CommitSizeHint(100, 1))
 	must(err)
 	must(w.Put([]byte("old"), []byte("v40")))
 	w.Close()

@@ -245,7 +245,11 @@ func (s *Store) apply(writes []kv.Write) (clock.Timestamp, error) {
 		// One write per key, at a timestamp above every version: what
 		// mvcc.CommitWriter is for (an unindexed batch, one iterator for
 		// the conflict checks).
-		b, err := eng.NewCommitWriter(ts)
+		size := 0
+		for _, w := range writes {
+			size += len(w.Key) + len(w.Value)
+		}
+		b, err := eng.NewCommitWriter(ts, mvcc.CommitSizeHint(size, len(writes)))
 		if err != nil {
 			return err
 		}
