@@ -10,19 +10,21 @@ import (
 
 // Bulk loads: COPY FROM and ALTER TABLE ... ADD PRIMARY KEY write rows in
 // batches of bulkBatch through txn.InsertBatch (one request reads and locks
-// a whole batch) instead of one Insert each. Once a load has written
-// bulkEscalate rows it takes an exclusive lock on the table's span
-// (txn.LockSpan), as a lock manager escalates row locks to a table lock:
-// from then on the lock table grants its row locks at once and holds one
-// lock for the table instead of one per row. Small loads keep row locks and
-// so do not block readers of other rows.
+// a whole batch) instead of one Insert each, under one exclusive lock on
+// the table's primary span (txn.LockSpan) taken before the first row is
+// written: the lock table then grants each row's lock at once and holds
+// one lock instead of a million.
+//
+// The table lock comes first, not by escalation after some rows: two
+// loads into one table that each held row locks and then asked for the
+// table would deadlock, and one would fail with 40001 (COPY is not
+// retried). Taken first, the second load waits for the first. Meanwhile
+// other transactions wait to read or write the table, as they would for
+// any row lock of the load in the span they scan.
 //
 // The batching is an implementation detail: rows are checked in order, and
 // the first duplicate key is reported for its own row, as row by row.
-const (
-	bulkBatch    = 1000
-	bulkEscalate = 1000
-)
+const bulkBatch = 1000
 
 // bulkInserter batches rows of one table, which has no secondary index
 // (their entries are written row by row by insertRow).
@@ -102,7 +104,7 @@ func (b *bulkInserter) flush() error {
 	if err := ec.ctx.Err(); err != nil {
 		return err
 	}
-	if !b.locked && b.written >= bulkEscalate {
+	if !b.locked {
 		start := b.t.IndexPrefix()
 		if err := txn.LockSpan(ec.ctx, bulkTxn(ec.tx), start, rowenc.PrefixEnd(start)); err != nil {
 			return err

@@ -38,14 +38,17 @@ import (
 // batch), but the rows themselves are buffered in the transaction until it
 // commits (txn buffers every write until Commit), so a COPY holds its data
 // in memory, several hundred bytes per row: the node peaks near 1 GB for
-// pgbench's 1,000,000 accounts rows (1.6 GB before the batched path). Committing in slices instead would bound it but
-// give up the all-or-nothing rule; spilling a large transaction's writes
-// to the engine is the way to bound it without that (not done).
+// pgbench's 1,000,000 accounts rows (1.6 GB before the batched path).
+// Committing in slices instead would bound it but give up the
+// all-or-nothing rule; spilling a large transaction's writes to the engine
+// is the way to bound it without that (not done).
 //
-// Locks: after bulkEscalate rows COPY locks the table's whole primary span
-// exclusively (bulk.go), so until its transaction ends other transactions
-// wait to read or write the table; PostgreSQL's readers would see the
-// table as it was.
+// Locks: COPY FROM locks the table's whole primary span exclusively before
+// its first row (bulk.go), so until its transaction ends other
+// transactions wait to read or write the table, and concurrent COPYs into
+// one table run one after the other; PostgreSQL's readers would see the
+// table as it was, and its COPYs would run side by side. A table with
+// secondary indexes is loaded row by row, with row locks.
 
 // copyPage is how many rows COPY TO reads per Scan.
 const copyPage = 1000
