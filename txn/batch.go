@@ -27,7 +27,9 @@ type Bulk interface {
 	// of them in one request. At the first key that holds a live value it
 	// stops and returns that key's index and ErrKeyExists: the pairs before
 	// it are inserted, it and the ones after are not. On success it
-	// returns len(kvs) and nil.
+	// returns len(kvs) and nil. Unlike Insert, it keeps the Key and Value
+	// slices of the pairs it inserts instead of copying them: the caller
+	// must not modify them afterwards.
 	InsertBatch(ctx context.Context, kvs []KeyValue) (int, error)
 	// DeleteBatch is Delete of each key, with the locks in one request.
 	DeleteBatch(ctx context.Context, keys [][]byte) error
@@ -157,7 +159,7 @@ func (t *kvTxn) InsertBatch(ctx context.Context, kvs []KeyValue) (int, error) {
 		if resps[read[i]].(*kv.GetResponse).Found {
 			return i, ErrKeyExists
 		}
-		if _, ok := t.writes.insertNew(p.Key, p.Value); !ok {
+		if _, ok := t.writes.insertNew(p.Key, p.Value); !ok { // keeps the slices
 			// Put by an earlier pair of this batch.
 			return i, ErrKeyExists
 		}
