@@ -49,6 +49,11 @@ type TxnMeta struct {
 	ReadTimestamp clock.Timestamp
 	// ReadOnly transactions take no locks and must not write.
 	ReadOnly bool
+	// Parent, if not zero, is a transaction that waits for this one to
+	// finish: its client runs this one inside one of its statements
+	// (nextval's reservation). The lock table counts that wait, which it
+	// could not see otherwise, when it looks for deadlocks.
+	Parent TxnID
 }
 
 // Older reports whether t wins wound-wait against o.

@@ -252,6 +252,9 @@ type cachedReadTxn struct {
 	begun uint64
 }
 
+// Unwrap gives txn.Options.Parent the transaction underneath.
+func (t *cachedReadTxn) Unwrap() txn.Txn { return t.Txn }
+
 func (t *cachedReadTxn) Get(ctx context.Context, key []byte) ([]byte, bool, error) {
 	if !isCatalogKey(key) {
 		return t.Txn.Get(ctx, key)
@@ -281,6 +284,9 @@ type trackedTxn struct {
 	// ended (and the cache was told).
 	writer bool
 }
+
+// Unwrap gives txn.Options.Parent the transaction underneath.
+func (t *trackedTxn) Unwrap() txn.Txn { return t.Txn }
 
 func (t *trackedTxn) touch(system bool) {
 	if system && !t.writer {

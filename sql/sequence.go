@@ -277,7 +277,7 @@ func (ec *execCtx) nextval(arg string) (rowenc.Value, error) {
 		inStmtTxn := ec.seqWrittenHere(seq.ID)
 		if !inStmtTxn {
 			fresh := seq
-			err = ec.s.srv.runSeqTxn(ec.ctx, func(tx txn.Txn) error {
+			err = ec.s.srv.runSeqTxn(ec.ctx, ec.tx, func(tx txn.Txn) error {
 				// The sequence may have been created by another session's
 				// transaction, not committed yet. Otherwise the reservation
 				// follows the options as last committed, which an ALTER may
@@ -329,14 +329,16 @@ func seqDescKeyProbe(seq *catalog.Sequence) []byte {
 }
 
 // runSeqTxn runs fn in a transaction of its own, committed at once and
-// retried on conflicts.
-func (s *Server) runSeqTxn(ctx context.Context, fn func(tx txn.Txn) error) error {
+// retried on conflicts. parent is the statement's transaction, which waits
+// for this one: the lock table must know it to find deadlocks through that
+// wait (txn.Options.Parent).
+func (s *Server) runSeqTxn(ctx context.Context, parent txn.Txn, fn func(tx txn.Txn) error) error {
 	if x, ok := s.cfg.DB.(interface{ Exclusive() bool }); ok && x.Exclusive() {
 		// A test store with one transaction at a time: a second one would
 		// wait forever on the statement's. Use the statement's instead.
 		return errSeqNotVisible
 	}
-	opts := txn.Options{}
+	opts := txn.Options{Parent: parent}
 	for attempt := 0; ; attempt++ {
 		tx, err := s.cfg.DB.Begin(ctx, opts)
 		if err != nil {
@@ -396,7 +398,7 @@ func (ec *execCtx) setval(arg string, v int64, isCalled bool) (rowenc.Value, err
 	}
 	err = errSeqNotVisible
 	if !ec.seqWrittenHere(seq.ID) {
-		err = ec.s.srv.runSeqTxn(ec.ctx, func(tx txn.Txn) error {
+		err = ec.s.srv.runSeqTxn(ec.ctx, ec.tx, func(tx txn.Txn) error {
 			if _, found, err := tx.Get(ec.ctx, seqDescKeyProbe(seq)); err != nil || !found {
 				if err == nil {
 					err = errSeqNotVisible

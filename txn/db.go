@@ -53,10 +53,20 @@ func (db *kvDB) Begin(ctx context.Context, opts Options) (Txn, error) {
 	if prio == 0 {
 		prio = max(ts.WallTime, 1)
 	}
-	return &kvTxn{
-		db:   db,
-		meta: kv.TxnMeta{ID: kv.NewTxnID(), Priority: prio, ReadTimestamp: ts, ReadOnly: opts.ReadOnly},
-	}, nil
+	meta := kv.TxnMeta{ID: kv.NewTxnID(), Priority: prio, ReadTimestamp: ts, ReadOnly: opts.ReadOnly}
+	parent := opts.Parent
+	for {
+		// A caller may hand in its own wrapper of one of our transactions.
+		u, ok := parent.(interface{ Unwrap() Txn })
+		if !ok {
+			break
+		}
+		parent = u.Unwrap()
+	}
+	if p, ok := parent.(*kvTxn); ok && p.db == db {
+		meta.Parent = p.meta.ID
+	}
+	return &kvTxn{db: db, meta: meta}, nil
 }
 
 // kvTxn is a Txn over a kv.Sender. Used by one goroutine at a time (the Txn

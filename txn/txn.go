@@ -15,8 +15,11 @@
 // lock holders are settled by wound-wait on the transaction's priority: a
 // conflicting request waits, and when waiting would close a deadlock the
 // youngest transaction in it is wounded (aborted; see
-// rangeservice/concurrency). Transactions that lock rows in one order never
-// abort, and an older transaction is never aborted for a younger one.
+// rangeservice/concurrency). Transactions that take each lock at its final
+// strength (UPDATE reads with GetForUpdate) in one order never abort, and an
+// older transaction is never aborted for a younger one. (A shared lock
+// upgraded to exclusive while an older transaction waits for it closes a
+// cycle and aborts the younger.)
 //
 // Reads observe the transaction's own writes (read-your-writes), including
 // writes of the same statement: a caller that must not see them (UPDATE
@@ -72,6 +75,13 @@ type Options struct {
 	// oldest and cannot starve. Zero lets the implementation choose (from
 	// the start timestamp).
 	Priority int64
+	// Parent is a transaction of the same DB whose caller runs this one
+	// and waits for it (a statement of Parent that needs a short
+	// transaction of its own). Deadlocks through that wait are then found
+	// and broken like any other; without it a cycle through it would hang.
+	// A wrapper of a transaction of this DB is unwrapped through an
+	// Unwrap() Txn method.
+	Parent Txn
 }
 
 // KeyValue is one key and its value, as returned by Scan. The slices are

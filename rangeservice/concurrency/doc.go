@@ -85,13 +85,15 @@
 // more than one table; those will need the textbook rule for edges to
 // transactions waiting elsewhere (a wound sent to the holder's coordinator)
 // or edge-chasing probes. Today there is one table per node and one node.
-// Nor does it see a wait outside the table: a statement whose transaction
+// Nor does a lock request show every wait: a statement whose transaction
 // holds locks and waits for another transaction it started (nextval's
-// reservation, sql/sequence.go) looks idle here. If that other transaction
-// waits for one that waits for the statement's, nothing is wounded (the
-// textbook rule did wound the statement's transaction when the third was
-// older); such code must not let the inner transaction wait on locks
-// another session's transaction can hold long.
+// reservation, sql/sequence.go) would look idle here, and a cycle through
+// that wait would hang. Such an inner transaction names the outer one as
+// its kv.TxnMeta.Parent; the table counts an edge from each parent to its
+// children, and wounds a child through its parent (the youngest is chosen
+// among parents, and the parent is aborted: aborting the child alone would
+// leave the parent's statement to run it again, into the same cycle).
+// testdata/parent has the cases.
 //
 // Why releasing a wounded transaction's locks at once is safe. Writes are
 // buffered in the client until commit and only applied after BeginCommit

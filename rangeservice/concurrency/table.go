@@ -192,6 +192,10 @@ type Table struct {
 	byID    map[WaiterID]*waiter
 	nextID  WaiterID
 	events  []Event
+	// children lists, by parent ID, the transactions whose TxnMeta.Parent
+	// names it: the parent waits for each of them (an edge of the wait-for
+	// graph no lock request shows).
+	children map[kv.TxnID][]*txnState
 	// search numbers the searches of cycleThrough (see txnState.seen).
 	search uint64
 	// steps counts queued requests examined by blocked, waitedFor and
@@ -203,9 +207,10 @@ type Table struct {
 // NewTable returns an empty lock table.
 func NewTable() *Table {
 	return &Table{
-		txns:   make(map[kv.TxnID]*txnState),
-		points: btreemap.New[string, *pointLock](16, strings.Compare),
-		byID:   make(map[WaiterID]*waiter),
+		txns:     make(map[kv.TxnID]*txnState),
+		points:   btreemap.New[string, *pointLock](16, strings.Compare),
+		byID:     make(map[WaiterID]*waiter),
+		children: make(map[kv.TxnID][]*txnState),
 	}
 }
 
@@ -214,6 +219,9 @@ func (t *Table) txn(meta kv.TxnMeta) *txnState {
 	if ts == nil {
 		ts = &txnState{meta: meta, points: make(map[string]kv.Strength), waiters: make(map[WaiterID]*waiter)}
 		t.txns[meta.ID] = ts
+		if meta.Parent != (kv.TxnID{}) {
+			t.children[meta.Parent] = append(t.children[meta.Parent], ts)
+		}
 	}
 	return ts
 }
@@ -285,26 +293,52 @@ func (t *Table) breakCycles(tx *txnState) (by *txnState) {
 	// A victim's release can wound tx elsewhere (process checks again
 	// transactions it grants), hence the status test.
 	for len(tx.waiters) > 0 && tx.status == statusPending {
-		if !t.waitedFor(tx) {
+		if !t.waitedFor(tx) && !t.parentWaitedFor(tx) {
 			return nil
 		}
 		cycle := t.cycleThrough(tx)
 		if cycle == nil {
 			return nil
 		}
-		victim := cycle[0]
+		// A child is wounded through its parent: aborting the child alone
+		// would leave the parent's statement to run it again, into the same
+		// cycle; aborting the parent releases what the others wait for.
+		victim := t.root(cycle[0])
 		for _, c := range cycle[1:] {
-			if victim.meta.Older(&c.meta) {
-				victim = c
+			if r := t.root(c); victim.meta.Older(&r.meta) {
+				victim = r
 			}
 		}
 		if victim == tx {
 			return cycle[1]
 		}
-		t.abort(victim, tx, true)
+		by := tx
+		for _, c := range cycle {
+			if r := t.root(c); r != victim {
+				by = r
+				break
+			}
+		}
+		t.abort(victim, by, true)
 		t.process()
 	}
 	return nil
+}
+
+// root returns tx's parent (see kv.TxnMeta.Parent) if the table knows it,
+// else tx.
+func (t *Table) root(tx *txnState) *txnState {
+	if p := t.txns[tx.meta.Parent]; p != nil && tx.meta.Parent != (kv.TxnID{}) && p.status == statusPending {
+		return p
+	}
+	return tx
+}
+
+// parentWaitedFor is waitedFor for tx's parent: a request waiting for the
+// parent waits, through it, for tx.
+func (t *Table) parentWaitedFor(tx *txnState) bool {
+	p := t.root(tx)
+	return p != tx && t.waitedFor(p)
 }
 
 // waitedFor reports whether a queued request of another transaction waits
@@ -402,6 +436,12 @@ func (t *Table) Release(id kv.TxnID) []Event {
 	}
 	t.releaseLocks(tx)
 	delete(t.txns, id)
+	if p := tx.meta.Parent; p != (kv.TxnID{}) {
+		t.children[p] = slices.DeleteFunc(t.children[p], func(c *txnState) bool { return c == tx })
+		if len(t.children[p]) == 0 {
+			delete(t.children, p)
+		}
+	}
 	t.process()
 	return t.takeEvents()
 }
@@ -624,6 +664,8 @@ func (t *Table) cycleThrough(tx *txnState) []*txnState {
 				edges = t.waitEdges(w, edges)
 			}
 		}
+		// A parent waits for its children, whatever they wait for.
+		edges = append(edges, t.children[a.meta.ID]...)
 		next := edges[:0]
 		for _, b := range edges {
 			if b == tx {

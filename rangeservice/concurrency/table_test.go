@@ -12,7 +12,7 @@ import (
 
 // TestTable runs the scripts in testdata/. Commands:
 //
-//	txn name=<n> priority=<p>         declare a transaction
+//	txn name=<n> priority=<p> [parent=<n>]  declare a transaction
 //	acquire txn=<n> key=<k> [end=<e>] str=shared|exclusive
 //	cancel w=<id>                      the waiter's context ended
 //	check txn=<n>
@@ -70,7 +70,12 @@ func TestTable(t *testing.T) {
 				td.ScanArgs(t, "name", &n)
 				td.ScanArgs(t, "priority", &p)
 				id := kv.TxnID{byte(len(txns) + 1)}
-				txns[n] = kv.TxnMeta{ID: id, Priority: p}
+				m := kv.TxnMeta{ID: id, Priority: p}
+				var parent string
+				if td.MaybeScanArgs(t, "parent", &parent); parent != "" {
+					m.Parent = txnArg(&datadriven.TestData{CmdArgs: []datadriven.CmdArg{{Key: "txn", Vals: []string{parent}}}}).ID
+				}
+				txns[n] = m
 				names[id] = n
 				return ""
 			case "acquire":
