@@ -32,6 +32,8 @@ type Bulk interface {
 	// must not modify them afterwards.
 	InsertBatch(ctx context.Context, kvs []KeyValue) (int, error)
 	// DeleteBatch is Delete of each key, with the locks in one request.
+	// Like InsertBatch it keeps the key slices: the caller must not modify
+	// them afterwards.
 	DeleteBatch(ctx context.Context, keys [][]byte) error
 }
 
@@ -85,8 +87,9 @@ func (t *kvTxn) DeleteBatch(ctx context.Context, keys [][]byte) error {
 	// Invariant (kvTxn.writes): an exclusive lock on every buffered key.
 	reqs := make([]kv.Request, 0, len(keys))
 	locks := make([]kv.LockRequest, len(keys))
+	buffered := make([]bool, len(keys))
 	for i, k := range keys {
-		if _, ok := t.writes.get(k); ok {
+		if _, buffered[i] = t.writes.get(k); buffered[i] {
 			continue
 		}
 		locks[i] = kv.LockRequest{Span: kv.Span{Key: k}, Strength: kv.LockExclusive}
@@ -97,8 +100,13 @@ func (t *kvTxn) DeleteBatch(ctx context.Context, keys [][]byte) error {
 			return err
 		}
 	}
-	for _, k := range keys {
-		t.writes.put(k, nil, true)
+	for i, k := range keys {
+		if buffered[i] {
+			t.writes.put(k, nil, true)
+		} else if w, ok := t.writes.insertNew(k, nil, true); !ok {
+			// Given twice: the earlier delete stays, as would this one.
+			w.Value, w.Delete = nil, true
+		}
 	}
 	return nil
 }
@@ -159,7 +167,7 @@ func (t *kvTxn) InsertBatch(ctx context.Context, kvs []KeyValue) (int, error) {
 		if resps[read[i]].(*kv.GetResponse).Found {
 			return i, ErrKeyExists
 		}
-		if _, ok := t.writes.insertNew(p.Key, p.Value); !ok { // keeps the slices
+		if _, ok := t.writes.insertNew(p.Key, p.Value, false); !ok { // keeps the slices
 			// Put by an earlier pair of this batch.
 			return i, ErrKeyExists
 		}

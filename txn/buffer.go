@@ -51,15 +51,20 @@ func (b *writeBuffer) put(key, value []byte, del bool) {
 // kept and returned with false. Unlike put it keeps key and value, which
 // the caller must not modify afterwards (InsertBatch's pairs): a bulk load
 // allocates and copies each row once instead of twice more.
-func (b *writeBuffer) insertNew(key, value []byte) (*kv.Write, bool) {
+//
+// With del it buffers a delete of key (value unused).
+func (b *writeBuffer) insertNew(key, value []byte, del bool) (*kv.Write, bool) {
 	if b.tree == nil {
 		b.tree = btreemap.New[string, *kv.Write](32, strings.Compare)
 	}
-	if value == nil {
+	if value == nil && !del {
 		value = []byte{}
 	}
 	k := unsafe.String(unsafe.SliceData(key), len(key)) // keys are non-empty
-	w := &kv.Write{Key: key, Value: value}
+	w := &kv.Write{Key: key, Delete: del}
+	if !del {
+		w.Value = value
+	}
 	if _, old, replaced := b.tree.ReplaceOrInsert(k, w); replaced {
 		b.tree.ReplaceOrInsert(k, old)
 		return old, false
