@@ -110,7 +110,8 @@ func (p *planner) addPrimaryKey(ec *execCtx, t *catalog.Table, c *ast.Constraint
 			}
 		}
 		// The old rows go as they are read: the span is locked whole, so
-		// no other row can appear in it.
+		// no other row can appear in it. DeleteBatch keeps the keys, which
+		// the Scan gave us.
 		keys := make([][]byte, len(kvs))
 		for i, kv := range kvs {
 			keys[i] = kv.Key
