@@ -233,18 +233,7 @@ func TestSeqValPrefix(t *testing.T) {
 // to have read it twice (the second time through its kept plan).
 func TestKeptPlansFresh(t *testing.T) {
 	ctx := context.Background()
-	srv, err := NewServer(ctx, Config{DB: openStore(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	open := func() Session {
-		s, err := srv.NewSession(ctx, SessionArgs{User: "u"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = s.Close(ctx) })
-		return s
-	}
+	open := storeSessions(t)
 	w := open()
 	mustExec(t, w, "CREATE TABLE t (id INT PRIMARY KEY, v INT); INSERT INTO t VALUES (1, 0)")
 	const rounds, readers = 20, 3

@@ -69,18 +69,7 @@ func TestCatalogCacheSnapshots(t *testing.T) {
 // says which ALTERs it saw.
 func TestCatalogCacheFresh(t *testing.T) {
 	ctx := context.Background()
-	srv, err := NewServer(ctx, Config{DB: openStore(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	open := func() Session {
-		s, err := srv.NewSession(ctx, SessionArgs{User: "u"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = s.Close(ctx) })
-		return s
-	}
+	open := storeSessions(t)
 	w := open()
 	mustExec(t, w, "CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1)")
 	const alters, readers = 30, 3

@@ -23,6 +23,25 @@ func openStore(t *testing.T) txn.DB {
 	return txn.NewDB(s, s.Clock())
 }
 
+// storeSessions returns a function opening sessions, closed when the test
+// ends, of one Server on a fresh in-memory store.
+func storeSessions(t *testing.T) func() Session {
+	t.Helper()
+	ctx := context.Background()
+	srv, err := NewServer(ctx, Config{DB: openStore(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func() Session {
+		s, err := srv.NewSession(ctx, SessionArgs{User: "u"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close(ctx) })
+		return s
+	}
+}
+
 // TestLogicStore runs the logic tests on the real store as well.
 func TestLogicStore(t *testing.T) {
 	files, err := filepath.Glob("testdata/logic/*")
