@@ -36,6 +36,9 @@ type execCtx struct {
 	// analyze, when set, collects per-operator rows and times for
 	// EXPLAIN ANALYZE (analyze.go).
 	analyze *analyzeStats
+	// nextRowID is the hidden rowid insertRow gives next, or 0 for a fresh
+	// random start (see insertRow).
+	nextRowID int64
 }
 
 // planner turns one parsed statement into a plan. It reads the catalog
