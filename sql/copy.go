@@ -72,6 +72,7 @@ func (s *session) execUnbuffered(ctx context.Context, st *front.Parsed, ptypes [
 	if err != nil {
 		return s.flatten(err)
 	}
+	defer rollbackOnPanic(ctx, tx)
 	if err := s.execStmt(ctx, tx, st, ptypes, params, w); err != nil {
 		_ = tx.Rollback(context.WithoutCancel(ctx))
 		return s.flatten(err)

@@ -344,7 +344,10 @@ func (s *Server) runSeqTxn(ctx context.Context, parent txn.Txn, fn func(tx txn.T
 		if err != nil {
 			return err
 		}
-		err = fn(tx)
+		err = func() error {
+			defer rollbackOnPanic(ctx, tx)
+			return fn(tx)
+		}()
 		if err == nil {
 			err = tx.Commit(ctx)
 		}

@@ -78,6 +78,19 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// rollbackOnPanic, deferred right after Begin of a transaction that no
+// session holds (an implicit one), rolls it back if a panic (a bug)
+// unwinds through, then panics on: the connection handler recovers and
+// closes the connection, but the transaction would keep its locks and block
+// others for good. A session's explicit transaction is rolled back by
+// Session.Close instead.
+func rollbackOnPanic(ctx context.Context, tx txn.Txn) {
+	if r := recover(); r != nil {
+		_ = tx.Rollback(context.WithoutCancel(ctx))
+		panic(r)
+	}
+}
+
 // runTxn runs fn in a transaction and commits it, retrying retryable
 // conflicts with the priority the conflict hands back.
 func (s *Server) runTxn(ctx context.Context, opts txn.Options, fn func(txn.Txn) error) error {
@@ -86,7 +99,10 @@ func (s *Server) runTxn(ctx context.Context, opts txn.Options, fn func(txn.Txn) 
 		if err != nil {
 			return err
 		}
-		err = fn(tx)
+		err = func() error {
+			defer rollbackOnPanic(ctx, tx)
+			return fn(tx)
+		}()
 		if err == nil {
 			err = tx.Commit(ctx)
 		} else {

@@ -306,6 +306,7 @@ func (s *session) attemptImplicit(ctx context.Context, stmts []front.Parsed, pty
 	if err != nil {
 		return err
 	}
+	defer rollbackOnPanic(ctx, tx)
 	for i := range stmts {
 		if err := ctx.Err(); err != nil {
 			_ = tx.Rollback(context.WithoutCancel(ctx))
