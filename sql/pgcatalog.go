@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"iter"
 	"regexp"
 	"strconv"
 	"strings"
@@ -310,12 +311,7 @@ var vtabs = map[string]map[string]vtab{
 			func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
 				var out [][]rowenc.Value
 				for _, t := range c.tables {
-					n := 0
-					for _, col := range t.Columns {
-						if col.Hidden {
-							continue
-						}
-						n++
+					for n, col := range attributes(t) {
 						coll := int64(0)
 						if col.Type.IsString() {
 							coll = 100
@@ -331,12 +327,7 @@ var vtabs = map[string]map[string]vtab{
 		"pg_attrdef": {"oid:o adrelid:o adnum:i2 adbin:t", func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
 			var out [][]rowenc.Value
 			for _, t := range c.tables {
-				n := 0
-				for _, col := range t.Columns {
-					if col.Hidden {
-						continue
-					}
-					n++
+				for n, col := range attributes(t) {
 					if col.Default != "" && col.Identity == "" {
 						out = append(out, []rowenc.Value{vInt(objOID(t.ID) + oidStride - int64(n)), vInt(objOID(t.ID)), vInt(int64(n)), vText(defaultText(col.Default))})
 					}
@@ -502,12 +493,7 @@ var vtabs = map[string]map[string]vtab{
 			func(ec *execCtx, c *catalogSnapshot) [][]rowenc.Value {
 				var out [][]rowenc.Value
 				for _, t := range c.tables {
-					n := 0
-					for _, col := range t.Columns {
-						if col.Hidden {
-							continue
-						}
-						n++
+					for n, col := range attributes(t) {
 						def := vNull
 						if col.Default != "" && col.Identity == "" {
 							def = vText(defaultText(col.Default))
@@ -539,6 +525,23 @@ var vtabs = map[string]map[string]vtab{
 				return out
 			}},
 	},
+}
+
+// attributes yields t's visible columns with their attnum (1, 2, ...), as
+// pg_attribute and information_schema.columns list them.
+func attributes(t *catalog.Table) iter.Seq2[int, *catalog.Column] {
+	return func(yield func(int, *catalog.Column) bool) {
+		n := 0
+		for i := range t.Columns {
+			if t.Columns[i].Hidden {
+				continue
+			}
+			n++
+			if !yield(n, &t.Columns[i]) {
+				return
+			}
+		}
+	}
 }
 
 // attnum is pg_attribute.attnum of column col: its position among the
