@@ -42,8 +42,6 @@ type bulkInserter struct {
 	rows    [][]rowenc.Value
 	lines   []int
 	written int // rows flushed so far
-	// nextRID is the next rowid to give, or 0 for a fresh random start.
-	nextRID int64
 	locked  bool
 }
 
@@ -56,27 +54,12 @@ func newBulkInserter(ec *execCtx, t *catalog.Table, onDup func(row []rowenc.Valu
 }
 
 // assignRowID gives row a rowid if the table has one and row has none
-// (before its NOT NULL checks, as insertRow does).
-//
-// The ids of one load are consecutive from a random start
-// (catalog.UniqueRowID). Drawing each at random, as insertRow does, is
-// fine for a few rows but not for a million in one transaction: its ids
-// share the transaction's millisecond and differ in 22 random bits, so a
-// load of 10^6 rows collides about 10^5 times, and more often the fuller
-// the space. Any id is correct, since Insert checks every key; after a
-// collision the next id comes from a fresh random start.
+// (before its NOT NULL checks, as insertRow does), from the statement's run
+// of consecutive ids (execCtx.rowID).
 func (b *bulkInserter) assignRowID(row []rowenc.Value) {
 	if b.rid >= 0 && row[b.rid].IsNull() {
-		b.setRowID(row)
+		row[b.rid] = rowenc.Int(b.ec.rowID(false))
 	}
-}
-
-func (b *bulkInserter) setRowID(row []rowenc.Value) {
-	if b.nextRID == 0 {
-		b.nextRID = catalog.UniqueRowID(b.ec.tx.ReadTimestamp())
-	}
-	row[b.rid] = rowenc.Int(b.nextRID)
-	b.nextRID++
 }
 
 // add queues row (owned by b from now on) and flushes a full batch.
@@ -129,8 +112,7 @@ func (b *bulkInserter) flush() error {
 		if collisions++; collisions > 10*bulkBatch {
 			return uniqueViolation(b.t.PKName(), b.t.KeyDetail(b.rows[off]))
 		}
-		b.nextRID = 0
-		b.setRowID(b.rows[off])
+		b.rows[off][b.rid] = rowenc.Int(ec.rowID(true))
 		val, err := b.t.EncodeValue(b.rows[off])
 		if err != nil {
 			return err

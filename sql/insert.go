@@ -186,22 +186,26 @@ func checkRow(ec *execCtx, t *catalog.Table, checks []check, row []rowenc.Value)
 	return nil
 }
 
-// insertRow writes a new row, or fails with 23505 on a duplicate key.
-//
-// The hidden rowids of one statement are consecutive from a random start
-// (catalog.UniqueRowID), as a bulk load's are (bulkInserter.assignRowID):
+// rowID returns the next hidden rowid of the statement. The rowids of one
+// statement are consecutive from a random start (catalog.UniqueRowID):
 // drawn each at random they share the transaction's millisecond and 22
 // random bits, so a statement inserting millions of rows would collide
 // ever more often and, past 4M rows, fail. Any id is correct, since Insert
-// checks the key; after a collision the next id comes from a fresh start.
+// checks the key; after a collision (fresh) the ids go on from a new
+// random start.
+func (ec *execCtx) rowID(fresh bool) int64 {
+	if ec.nextRowID == 0 || fresh {
+		ec.nextRowID = catalog.UniqueRowID(ec.tx.ReadTimestamp())
+	}
+	ec.nextRowID++
+	return ec.nextRowID - 1
+}
+
+// insertRow writes a new row, or fails with 23505 on a duplicate key.
 func insertRow(ec *execCtx, t *catalog.Table, checks []check, row []rowenc.Value) error {
 	for attempt := 0; ; attempt++ {
 		if rid := t.ColumnIndex(catalog.RowIDColumn); rid >= 0 && t.Columns[rid].Hidden && (row[rid].IsNull() || attempt > 0) {
-			if ec.nextRowID == 0 || attempt > 0 {
-				ec.nextRowID = catalog.UniqueRowID(ec.tx.ReadTimestamp())
-			}
-			row[rid] = rowenc.Int(ec.nextRowID)
-			ec.nextRowID++
+			row[rid] = rowenc.Int(ec.rowID(attempt > 0))
 		}
 		if err := checkRow(ec, t, checks, row); err != nil {
 			return err
