@@ -130,9 +130,4 @@ func (b *bulkInserter) flush() error {
 // wrapper, so that txn.LockSpan and txn.InsertBatch find its fast paths
 // (trackedTxn forwards only the Txn methods). The wrapper watches writes of
 // system keys; bulk loads write only a user table's keys.
-func bulkTxn(tx txn.Txn) txn.Txn {
-	if tt, ok := tx.(*trackedTxn); ok {
-		return tt.Txn
-	}
-	return tx
-}
+func bulkTxn(tx txn.Txn) txn.Txn { return txn.Unwrap(tx) }

@@ -54,16 +54,7 @@ func (db *kvDB) Begin(ctx context.Context, opts Options) (Txn, error) {
 		prio = max(ts.WallTime, 1)
 	}
 	meta := kv.TxnMeta{ID: kv.NewTxnID(), Priority: prio, ReadTimestamp: ts, ReadOnly: opts.ReadOnly}
-	parent := opts.Parent
-	for {
-		// A caller may hand in its own wrapper of one of our transactions.
-		u, ok := parent.(interface{ Unwrap() Txn })
-		if !ok {
-			break
-		}
-		parent = u.Unwrap()
-	}
-	if p, ok := parent.(*kvTxn); ok && p.db == db {
+	if p, ok := Unwrap(opts.Parent).(*kvTxn); ok && p.db == db {
 		meta.Parent = p.meta.ID
 	}
 	return &kvTxn{db: db, meta: meta}, nil

@@ -138,6 +138,18 @@ type Txn interface {
 	Rollback(ctx context.Context) error
 }
 
+// Unwrap returns the transaction under a caller's wrappers of it: it
+// follows Unwrap() Txn methods for as long as there are any.
+func Unwrap(tx Txn) Txn {
+	for {
+		u, ok := tx.(interface{ Unwrap() Txn })
+		if !ok {
+			return tx
+		}
+		tx = u.Unwrap()
+	}
+}
+
 var (
 	// ErrRetryable marks a transaction that was aborted by a conflict and may
 	// be retried from the start.
