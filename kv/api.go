@@ -204,9 +204,24 @@ type LockRequest struct {
 // LockResponse answers a LockRequest.
 type LockResponse struct{}
 
+// StageRequest sends writes of the batch's transaction ahead of its
+// commit, so that the client need not hold a large transaction's writes in
+// memory: the server keeps them on disk, private to the transaction, until
+// EndTxn commits them with the writes it carries or discards them. Reads
+// of the transaction (locked Gets and Scans) see its staged writes; no
+// other transaction does. A later staged or EndTxn write of the same key
+// replaces an earlier one. As with EndTxn's writes, the transaction must
+// hold an exclusive lock on each key.
+type StageRequest struct {
+	Writes []Write
+}
+
+// StageResponse answers a StageRequest.
+type StageResponse struct{}
+
 // EndTxnRequest finishes the batch's transaction: with Commit, it applies
-// Writes atomically at a commit timestamp and waits out the commit wait;
-// without, it discards them. Either way every lock of the transaction is
+// Writes and the staged writes (StageRequest) atomically at a commit
+// timestamp and waits out the commit wait; without, it discards them. Either way every lock of the transaction is
 // released. It must be the last request of its batch.
 type EndTxnRequest struct {
 	Commit bool
@@ -229,6 +244,7 @@ func (*PutRequest) Method() string    { return "Put" }
 func (*DeleteRequest) Method() string { return "Delete" }
 func (*LockRequest) Method() string   { return "Lock" }
 func (*EndTxnRequest) Method() string { return "EndTxn" }
+func (*StageRequest) Method() string  { return "Stage" }
 
 func (*GetRequest) isRequest()    {}
 func (*ScanRequest) isRequest()   {}
@@ -236,6 +252,7 @@ func (*PutRequest) isRequest()    {}
 func (*DeleteRequest) isRequest() {}
 func (*LockRequest) isRequest()   {}
 func (*EndTxnRequest) isRequest() {}
+func (*StageRequest) isRequest()  {}
 
 func (*GetResponse) isResponse()    {}
 func (*ScanResponse) isResponse()   {}
@@ -243,6 +260,7 @@ func (*PutResponse) isResponse()    {}
 func (*DeleteResponse) isResponse() {}
 func (*LockResponse) isResponse()   {}
 func (*EndTxnResponse) isResponse() {}
+func (*StageResponse) isResponse()  {}
 
 // Errors at the Sender seam.
 var (
@@ -317,6 +335,15 @@ func (ba *BatchRequest) Validate() error {
 			}
 			if r.Strength != LockShared && r.Strength != LockExclusive {
 				return bad(i, "Lock with strength %s", r.Strength)
+			}
+		case *StageRequest:
+			if ba.Txn == nil || ba.Txn.ReadOnly {
+				return bad(i, "Stage outside a read-write transaction")
+			}
+			for _, w := range r.Writes {
+				if len(w.Key) == 0 {
+					return bad(i, "Stage of a write to an empty key")
+				}
 			}
 		case *EndTxnRequest:
 			if ba.Txn == nil {

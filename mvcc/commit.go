@@ -26,13 +26,10 @@ import (
 // It keeps no MVCCStats (WriteOptions.Stats); writes of provisional
 // intents go through Put. A CommitWriter is used by one goroutine.
 type CommitWriter struct {
-	eng *Engine
 	b   *Batch
 	ts  clock.Timestamp
-	// it reads the engine as of the first write.
-	it      *pebble.Iterator
-	prefix  []byte // scratch: the key's intent slot
-	ek, end []byte // scratch
+	chk commitCheck
+	ek  []byte // scratch
 }
 
 // NewCommitWriter returns a writer of committed versions at ts. sizeHint,
@@ -46,7 +43,7 @@ func (e *Engine) NewCommitWriter(ts clock.Timestamp, sizeHint int) (*CommitWrite
 	// terminator, a timestamp, the value's tag and the batch's record
 	// header.
 	n := max(sizeHint+sizeHint/8, 0)
-	return &CommitWriter{eng: e, b: &Batch{b: e.db.NewBatchWithSize(n), limits: e.limits}, ts: ts}, nil
+	return &CommitWriter{b: &Batch{b: e.db.NewBatchWithSize(n), limits: e.limits}, ts: ts, chk: commitCheck{eng: e}}, nil
 }
 
 // CommitSizeHint is a sizeHint for NewCommitWriter: the bytes of keys and
@@ -72,17 +69,26 @@ func (c *CommitWriter) write(key, value []byte, tomb bool) error {
 	if err := checkKey(c.b.limits, key); err != nil {
 		return err
 	}
-	if err := c.check(key); err != nil {
+	if err := c.chk.check(key, c.ts); err != nil {
 		return err
 	}
 	c.ek = EncodeKey(c.ek[:0], key, c.ts)
 	return c.b.PutRaw(c.ek, encodeVersion(value, tomb))
 }
 
-// check refuses a write of key at c.ts over an intent or over a version at
-// or above c.ts, reading the engine (not the batch: each key is written
-// once).
-func (c *CommitWriter) check(key []byte) error {
+// commitCheck makes the conflict checks of a commit's writes (an intent
+// on the key, or a version at or above the commit timestamp: what Put
+// refuses with WriteIntentError and WriteTooOldError), reading the engine
+// through one iterator seeked from key to key. It reads the engine as of
+// the first check, not the commit's own writes: a commit writes each key
+// once.
+type commitCheck struct {
+	eng         *Engine
+	it          *pebble.Iterator
+	prefix, end []byte // scratch
+}
+
+func (c *commitCheck) check(key []byte, ts clock.Timestamp) error {
 	if c.it == nil {
 		it, err := c.eng.NewRawIter(nil, nil)
 		if err != nil {
@@ -114,10 +120,10 @@ func (c *CommitWriter) check(key []byte) error {
 	if len(k) != len(c.prefix)+versionedLen {
 		return corruptf("engine key %x", k)
 	}
-	if vts := decodeInvertedTimestamp(k[len(c.prefix):]); c.ts.LessEq(vts) {
+	if vts := decodeInvertedTimestamp(k[len(c.prefix):]); ts.LessEq(vts) {
 		return &WriteTooOldError{
 			Key:               append([]byte(nil), key...),
-			WriteTimestamp:    c.ts,
+			WriteTimestamp:    ts,
 			ExistingTimestamp: vts,
 			ActualTimestamp:   vts.Next(),
 		}
@@ -125,12 +131,21 @@ func (c *CommitWriter) check(key []byte) error {
 	return nil
 }
 
+func (c *commitCheck) close() error {
+	if c.it == nil {
+		return nil
+	}
+	it := c.it
+	c.it = nil
+	return it.Close()
+}
+
 // Count returns the number of raw writes so far.
 func (c *CommitWriter) Count() uint32 { return c.b.Count() }
 
 // Commit applies the writes atomically (see Batch.Commit) and closes c.
 func (c *CommitWriter) Commit(sync bool) error {
-	if err := c.closeIter(); err != nil {
+	if err := c.chk.close(); err != nil {
 		c.Close()
 		return err
 	}
@@ -139,15 +154,6 @@ func (c *CommitWriter) Commit(sync bool) error {
 
 // Close discards the writes (a no-op after Commit). Idempotent.
 func (c *CommitWriter) Close() {
-	_ = c.closeIter()
+	_ = c.chk.close()
 	c.b.Close()
-}
-
-func (c *CommitWriter) closeIter() error {
-	if c.it == nil {
-		return nil
-	}
-	it := c.it
-	c.it = nil
-	return it.Close()
 }

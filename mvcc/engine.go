@@ -3,6 +3,7 @@ package mvcc
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -111,6 +112,14 @@ var (
 type Engine struct {
 	db     *pebble.DB
 	limits Limits
+	// opts are the options db was opened with, defaults filled in: the
+	// sstables of an IngestWriter are written to match them.
+	opts *pebble.Options
+	// ingestDir holds the sstables of IngestWriters until they are
+	// ingested; on the engine's filesystem, as ingestion requires.
+	ingestDir string
+	// ingestSeq numbers the sstable files of IngestWriters.
+	ingestSeq atomic.Uint64
 
 	closeOnce sync.Once
 	closeErr  error
@@ -127,15 +136,25 @@ func Open(cfg Config) (*Engine, error) {
 	if dir == "" {
 		dir = "meridian-mvcc"
 	}
-	db, err := pebble.Open(dir, &pebble.Options{
+	opts := &pebble.Options{
 		FS:     cfg.FS,
 		Cache:  cache,
 		Logger: quietLogger{},
-	})
+	}
+	opts.EnsureDefaults()
+	db, err := pebble.Open(dir, opts)
 	if err != nil {
 		return nil, fmt.Errorf("mvcc: open %s: %w", dir, err)
 	}
-	return &Engine{db: db, limits: Limits{MaxKeySize: cfg.MaxKeySize, MaxValueSize: cfg.MaxValueSize}}, nil
+	e := &Engine{db: db, limits: Limits{MaxKeySize: cfg.MaxKeySize, MaxValueSize: cfg.MaxValueSize},
+		opts: opts, ingestDir: cfg.FS.PathJoin(dir, ingestDirName)}
+	// Sstables of a commit that had not been ingested when the process
+	// died: that commit never happened.
+	if err := cfg.FS.RemoveAll(e.ingestDir); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("mvcc: clearing %s: %w", e.ingestDir, err)
+	}
+	return e, nil
 }
 
 // Close closes the engine. It is idempotent: later calls return the first
@@ -265,6 +284,10 @@ func (s *Snapshot) Close() {
 		_ = s.s.Close()
 	}
 }
+
+// QuietLogger is the Pebble logger of the engine, for other Pebble
+// instances of a node (a store's staging areas).
+var QuietLogger pebble.Logger = quietLogger{}
 
 // quietLogger drops Pebble's informational logs and keeps errors on stderr
 // via the default logger's Errorf/Fatalf.

@@ -108,7 +108,7 @@ func (t *kvTxn) DeleteBatch(ctx context.Context, keys [][]byte) error {
 			w.Value, w.Delete = nil, true
 		}
 	}
-	return nil
+	return t.maybeStage(ctx)
 }
 
 func (t *kvTxn) LockSpan(ctx context.Context, start, end []byte) error {
@@ -157,7 +157,8 @@ func (t *kvTxn) InsertBatch(ctx context.Context, kvs []KeyValue) (int, error) {
 	}
 	for i, p := range kvs {
 		if read[i] < 0 {
-			// Buffered before the batch (writes are never unbuffered).
+			// Buffered before the batch (writes leave the buffer only in
+			// maybeStage, below).
 			if w, _ := t.writes.get(p.Key); !w.Delete {
 				return i, ErrKeyExists
 			}
@@ -171,6 +172,9 @@ func (t *kvTxn) InsertBatch(ctx context.Context, kvs []KeyValue) (int, error) {
 			// Put by an earlier pair of this batch.
 			return i, ErrKeyExists
 		}
+	}
+	if err := t.maybeStage(ctx); err != nil {
+		return len(kvs), err
 	}
 	return len(kvs), nil
 }

@@ -16,7 +16,17 @@ import (
 // made such loads quadratic.
 type writeBuffer struct {
 	tree *btreemap.BTreeMap[string, *kv.Write] // nil until the first write
+	// size is about how much memory the buffered writes take, for the
+	// decision to stage them (kvTxn.maybeStage).
+	size int
 }
+
+// writeOverhead approximates a buffered write's memory beyond its key and
+// value: the kv.Write, its tree slot and the string header.
+const writeOverhead = 64
+
+// reset empties the buffer.
+func (b *writeBuffer) reset() { *b = writeBuffer{} }
 
 func (b *writeBuffer) get(key []byte) (*kv.Write, bool) {
 	if b.tree == nil {
@@ -29,10 +39,12 @@ func (b *writeBuffer) get(key []byte) (*kv.Write, bool) {
 // put buffers a write; the slices are copied (a nil value becomes empty).
 func (b *writeBuffer) put(key, value []byte, del bool) {
 	if w, ok := b.get(key); ok {
+		b.size -= len(w.Value)
 		w.Value, w.Delete = nil, del
 		if !del {
 			w.Value = clone(value)
 		}
+		b.size += len(w.Value)
 		return
 	}
 	if b.tree == nil {
@@ -44,6 +56,7 @@ func (b *writeBuffer) put(key, value []byte, del bool) {
 		w.Value = clone(value)
 	}
 	b.tree.ReplaceOrInsert(k, w)
+	b.size += len(key) + len(w.Value) + writeOverhead
 }
 
 // insertNew buffers a put of key, which the caller found unbuffered, with
@@ -69,6 +82,7 @@ func (b *writeBuffer) insertNew(key, value []byte, del bool) (*kv.Write, bool) {
 		b.tree.ReplaceOrInsert(k, old)
 		return old, false
 	}
+	b.size += len(key) + len(w.Value) + writeOverhead
 	return w, true
 }
 

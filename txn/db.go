@@ -35,13 +35,38 @@ import (
 //   - Commit: one EndTxn with every buffered write. Rollback: EndTxn abort.
 //   - A *kv.TxnAbortedError (wounded) becomes a *RetryableError carrying the
 //     transaction's priority; the transaction is then rolled back.
-func NewDB(sender kv.Sender, clk clock.Clock) DB {
-	return &kvDB{sender: sender, clock: clk}
+//   - A transaction whose buffered writes grow past a threshold (see
+//     StageAfter) sends them ahead in a StageRequest and empties its
+//     buffer: the server keeps them on disk for it. Its reads then merge
+//     what is left in the buffer over the server's answers, which include
+//     the staged writes.
+func NewDB(sender kv.Sender, clk clock.Clock, opts ...DBOption) DB {
+	db := &kvDB{sender: sender, clock: clk, stageBytes: DefaultStageBytes}
+	for _, o := range opts {
+		o(db)
+	}
+	return db
+}
+
+// DefaultStageBytes is how much memory a transaction's buffered writes
+// may take before they are staged at the server.
+const DefaultStageBytes = 8 << 20
+
+// A DBOption configures NewDB.
+type DBOption func(*kvDB)
+
+// StageAfter sets the size of buffered writes (about the bytes of keys
+// and values) past which a transaction stages them at the server instead
+// of holding them until commit. Tests make it small to stage every few
+// writes.
+func StageAfter(bytes int) DBOption {
+	return func(db *kvDB) { db.stageBytes = max(bytes, 1) }
 }
 
 type kvDB struct {
-	sender kv.Sender
-	clock  clock.Clock
+	sender     kv.Sender
+	clock      clock.Clock
+	stageBytes int
 }
 
 func (db *kvDB) Begin(ctx context.Context, opts Options) (Txn, error) {
@@ -71,9 +96,29 @@ type kvTxn struct {
 	// server may hold locks (or a tombstone) for the transaction and must be
 	// told when it ends.
 	sent bool
-	// writes buffers the writes until Commit.
-	// Invariant: the server holds an exclusive lock on every key in writes.
+	// writes buffers the writes until Commit, or until they grow enough to
+	// be staged at the server (maybeStage): a write leaves the buffer only
+	// for the server's staging area, whose contents the server merges into
+	// the transaction's reads. So the buffer over the server's answers is
+	// always the transaction's own view.
+	// Invariant: the server holds an exclusive lock on every key in writes
+	// (and on every key staged).
 	writes writeBuffer
+}
+
+// maybeStage sends the buffered writes to the server's staging area once
+// they take more than the DB's threshold, and empties the buffer.
+func (t *kvTxn) maybeStage(ctx context.Context) error {
+	if t.writes.size < t.db.stageBytes {
+		return nil
+	}
+	if _, err := t.send(ctx, &kv.StageRequest{Writes: t.writes.list()}); err != nil {
+		// The buffer is intact: nothing is lost if the transaction goes on
+		// (a failed send of a wounded transaction has ended it).
+		return err
+	}
+	t.writes.reset()
+	return nil
 }
 
 var _ Txn = (*kvTxn)(nil)
@@ -174,7 +219,7 @@ func (t *kvTxn) write(ctx context.Context, key, value []byte, del bool) error {
 		}
 	}
 	t.writes.put(key, value, del)
-	return nil
+	return t.maybeStage(ctx)
 }
 
 func (t *kvTxn) Insert(ctx context.Context, key, value []byte) error {
@@ -199,7 +244,7 @@ func (t *kvTxn) Insert(ctx context.Context, key, value []byte) error {
 		}
 	}
 	t.writes.put(key, value, false)
-	return nil
+	return t.maybeStage(ctx)
 }
 
 func (t *kvTxn) DeleteRange(ctx context.Context, start, end []byte) (int64, error) {
@@ -216,7 +261,7 @@ func (t *kvTxn) DeleteRange(ctx context.Context, start, end []byte) (int64, erro
 	for _, r := range rows {
 		t.writes.put(r.Key, nil, true)
 	}
-	return int64(len(rows)), nil
+	return int64(len(rows)), t.maybeStage(ctx)
 }
 
 func (t *kvTxn) Scan(ctx context.Context, start, end []byte, opts ScanOptions) ([]KeyValue, error) {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/cockroachdb/pebble/v2"
+
 	"github.com/meridiandb/meridian/clock"
 	"github.com/meridiandb/meridian/kv"
 	"github.com/meridiandb/meridian/mvcc"
@@ -38,6 +40,9 @@ func (s *Store) sendReadWrite(ctx context.Context, ba *kv.BatchRequest) ([]kv.Re
 		case *kv.LockRequest:
 			err = s.acquire(ctx, txn, r.Span, r.Strength)
 			resp = &kv.LockResponse{}
+		case *kv.StageRequest:
+			err = s.staging.stage(txn.ID, r.Writes)
+			resp = &kv.StageResponse{}
 		case *kv.EndTxnRequest:
 			// Validate put EndTxn last; the batch's outcome is its outcome.
 			// A commit refuses a wounded transaction itself; an abort after
@@ -45,6 +50,7 @@ func (s *Store) sendReadWrite(ctx context.Context, ba *kv.BatchRequest) ([]kv.Re
 			if i > 0 && !r.Commit {
 				if err := s.locks.Check(txn.ID); err != nil {
 					s.locks.Release(txn.ID)
+					s.staging.discard(txn.ID)
 					return nil, err
 				}
 			}
@@ -72,6 +78,14 @@ func (s *Store) acquire(ctx context.Context, txn kv.TxnMeta, sp kv.Span, str kv.
 func (s *Store) lockedGet(ctx context.Context, txn kv.TxnMeta, r *kv.GetRequest) (*kv.GetResponse, error) {
 	if err := s.acquire(ctx, txn, kv.Span{Key: r.Key}, max(kv.LockShared, r.KeyLocking)); err != nil {
 		return nil, err
+	}
+	// The transaction's own staged write of the key, if any, is newer than
+	// every committed version.
+	if st := s.staging.get(txn.ID); st != nil {
+		v, del, found, err := st.lookup(r.Key)
+		if err != nil || found {
+			return &kv.GetResponse{Value: v, Found: found && !del}, err
+		}
 	}
 	// Under the lock, the newest committed version is the one to read: any
 	// writer of the key applied its commit before releasing its exclusive
@@ -119,7 +133,21 @@ func (s *Store) lockedGets(ctx context.Context, txn kv.TxnMeta, reqs []kv.Reques
 		}
 		return g.Close()
 	})
-	return mvccErr(err)
+	if err != nil {
+		return mvccErr(err)
+	}
+	if st := s.staging.get(txn.ID); st != nil {
+		for i, r := range reqs {
+			v, del, found, err := st.lookup(r.(*kv.GetRequest).Key)
+			if err != nil {
+				return err
+			}
+			if found {
+				resps[i] = &kv.GetResponse{Value: v, Found: !del}
+			}
+		}
+	}
+	return nil
 }
 
 func (s *Store) lockedScan(ctx context.Context, txn kv.TxnMeta, r *kv.ScanRequest) (*kv.ScanResponse, error) {
@@ -128,7 +156,13 @@ func (s *Store) lockedScan(ctx context.Context, txn kv.TxnMeta, r *kv.ScanReques
 	if err := s.acquire(ctx, txn, kv.Span{Key: r.Key, EndKey: r.EndKey}, kv.LockShared); err != nil {
 		return nil, err
 	}
-	resp, err := s.scan(r, s.clock.Now())
+	var resp *kv.ScanResponse
+	var err error
+	if st := s.staging.get(txn.ID); st != nil {
+		resp, err = s.stagedScan(r, s.clock.Now(), st)
+	} else {
+		resp, err = s.scan(r, s.clock.Now())
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -188,6 +222,9 @@ func mvccErr(err error) error {
 
 // endTxn commits or aborts txn; it always releases the transaction's locks.
 func (s *Store) endTxn(ctx context.Context, txn kv.TxnMeta, r *kv.EndTxnRequest, resp *kv.Response) error {
+	// The staged writes go with the transaction, committed or not (a
+	// failed commit is not retried: the client aborts).
+	defer s.staging.discard(txn.ID)
 	if !r.Commit {
 		s.locks.Release(txn.ID)
 		*resp = &kv.EndTxnResponse{}
@@ -202,7 +239,13 @@ func (s *Store) endTxn(ctx context.Context, txn kv.TxnMeta, r *kv.EndTxnRequest,
 		s.locks.Release(txn.ID)
 		return err
 	}
-	ts, err := s.apply(r.Writes)
+	var ts clock.Timestamp
+	var err error
+	if st := s.staging.get(txn.ID); st != nil {
+		ts, err = s.applyStaged(ctx, st, r.Writes)
+	} else {
+		ts, err = s.apply(r.Writes)
+	}
 	if err == nil && s.knobs.OnCommit != nil {
 		at := ts
 		if at.IsEmpty() {
@@ -382,4 +425,159 @@ func lastWritePerKey(ws []kv.Write) []kv.Write {
 		}
 	}
 	return out
+}
+
+// stagedScan is scan for a transaction with staged writes: the committed
+// rows at ts with the staged writes over them (a staged put replaces or
+// adds a row, a staged delete hides one), up to r.MaxKeys rows. With a
+// limit the committed rows are read a page at a time, merged with one
+// iterator over the staged writes, so the limit bounds the work whatever
+// lies staged in the span.
+func (s *Store) stagedScan(r *kv.ScanRequest, ts clock.Timestamp, st *stagedTxn) (*kv.ScanResponse, error) {
+	var out []kv.KeyValue
+	full := func() bool { return r.MaxKeys > 0 && int64(len(out)) >= r.MaxKeys }
+	// first reports whether a comes before b in the scan's order.
+	first := func(a, b []byte) bool {
+		if r.Reverse {
+			return bytes.Compare(a, b) > 0
+		}
+		return bytes.Compare(a, b) < 0
+	}
+	err := s.withEngine(func(eng *mvcc.Engine) error {
+		return st.read(r.Key, r.EndKey, func(it *pebble.Iterator) error {
+			var ok bool
+			if r.Reverse {
+				ok = it.Last()
+			} else {
+				ok = it.First()
+			}
+			// takeStaged adds the staged write at it (unless a delete) and
+			// moves it on.
+			takeStaged := func() error {
+				raw, err := it.ValueAndErr()
+				if err != nil {
+					return err
+				}
+				v, del, err := decodeStaged(it.Key(), raw)
+				if err != nil {
+					return err
+				}
+				if !del {
+					out = append(out, kv.KeyValue{Key: bytes.Clone(it.Key()), Value: append([]byte{}, v...)})
+				}
+				if r.Reverse {
+					ok = it.Prev()
+				} else {
+					ok = it.Next()
+				}
+				return nil
+			}
+			span := &mvcc.Span{Key: r.Key, EndKey: r.EndKey}
+			for span != nil && !full() {
+				var page int64
+				if r.MaxKeys > 0 {
+					page = r.MaxKeys - int64(len(out))
+				}
+				res, err := mvcc.Scan(eng, span.Key, span.EndKey, ts, mvcc.ScanOptions{MaxKeys: page, Reverse: r.Reverse})
+				if err != nil {
+					return mvccErr(err)
+				}
+				for _, row := range res.KVs {
+					for ok && first(it.Key(), row.Key) && !full() {
+						if err := takeStaged(); err != nil {
+							return err
+						}
+					}
+					if full() {
+						return nil
+					}
+					if ok && bytes.Equal(it.Key(), row.Key) {
+						if err := takeStaged(); err != nil { // replaces or hides the row
+							return err
+						}
+					} else {
+						out = append(out, kv.KeyValue{Key: row.Key, Value: row.Value})
+					}
+				}
+				// Staged writes before the resume span's first row are
+				// taken in the next round, before that row.
+				span = res.ResumeSpan
+			}
+			for ok && !full() {
+				if err := takeStaged(); err != nil {
+					return err
+				}
+			}
+			return it.Error()
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &kv.ScanResponse{Rows: out}, nil
+}
+
+// applyStaged commits a transaction with staged writes: writes (the rest
+// of its client's buffer) join the staged ones, and every staged write
+// becomes a version at a fresh commit timestamp, through sstables ingested
+// at once (mvcc.IngestWriter) rather than a batch, so that a commit of any
+// size needs bounded memory.
+func (s *Store) applyStaged(ctx context.Context, st *stagedTxn, writes []kv.Write) (clock.Timestamp, error) {
+	if err := st.write(writes); err != nil {
+		return clock.Timestamp{}, err
+	}
+	var ts clock.Timestamp
+	err := s.withEngine(func(eng *mvcc.Engine) error {
+		var slot int
+		ts, slot = s.inflight.begin(s.clock)
+		defer s.inflight.end(ts, slot)
+		iw, err := eng.NewIngestWriter(ts)
+		if err != nil {
+			return err
+		}
+		defer iw.Close()
+		// Staged writes are keyed by user key, one per key: in the
+		// ascending order IngestWriter needs.
+		err = st.read(nil, nil, func(it *pebble.Iterator) error {
+			for ok := it.First(); ok; ok = it.Next() {
+				raw, err := it.ValueAndErr()
+				if err != nil {
+					return err
+				}
+				v, del, err := decodeStaged(it.Key(), raw)
+				if err != nil {
+					return err
+				}
+				if del {
+					err = iw.Delete(it.Key())
+				} else {
+					err = iw.Put(it.Key(), v)
+				}
+				if err != nil {
+					return mvccErr(err)
+				}
+			}
+			return it.Error()
+		})
+		if err != nil {
+			return err
+		}
+		// The high-water mark goes first, in a synced batch of its own: it
+		// is above every version once the sstables land, and only keeps
+		// later timestamps higher if they never do.
+		b := eng.NewBatch()
+		if err := mvcc.PutLocal(b, highWaterKey(slot), ts.Encode(nil)); err != nil {
+			b.Close()
+			return err
+		}
+		if err := b.Commit(true); err != nil {
+			return err
+		}
+		if s.knobs.BeforeCommitBatch != nil {
+			s.knobs.BeforeCommitBatch(ts)
+		}
+		// Past its checks the commit is not to be interrupted.
+		return iw.Commit(context.WithoutCancel(ctx))
+	})
+	return ts, err
 }

@@ -140,6 +140,9 @@ type Store struct {
 	closed  bool         // guarded by closeMu
 
 	inflight inflightCommits
+
+	// staging holds transactions' staged writes (kv.StageRequest).
+	staging *staging
 }
 
 var _ kv.Sender = (*Store)(nil)
@@ -153,7 +156,12 @@ func Open(cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{clock: cfg.Clock, locks: concurrency.NewManager(), eng: eng, knobs: cfg.Knobs}
+	stg, err := openStaging(stagingFS(cfg))
+	if err != nil {
+		_ = eng.Close()
+		return nil, err
+	}
+	s := &Store{clock: cfg.Clock, locks: concurrency.NewManager(), eng: eng, knobs: cfg.Knobs, staging: stg}
 	s.inflight.onWait = cfg.Knobs.OnSnapshotWait
 	s.locks.Knobs = cfg.Knobs.Locks
 	s.inflight.init()
@@ -162,10 +170,23 @@ func Open(cfg Config) (*Store, error) {
 		err = s.clock.Update(hw)
 	}
 	if err != nil {
+		stg.close()
 		_ = eng.Close()
 		return nil, fmt.Errorf("store: recovering the commit high-water mark: %w", err)
 	}
 	return s, nil
+}
+
+// stagingFS returns where a store of cfg keeps its staging areas: beside
+// the engine's files, or in memory for an in-memory store.
+func stagingFS(cfg Config) (vfs.FS, string) {
+	switch {
+	case cfg.FS != nil:
+		return cfg.FS, cfg.Dir
+	case cfg.InMemory:
+		return vfs.NewMem(), ""
+	}
+	return vfs.Default, cfg.Dir
 }
 
 // Close closes the engine. Transactions must have finished; Send fails with
@@ -173,6 +194,9 @@ func Open(cfg Config) (*Store, error) {
 func (s *Store) Close() error {
 	s.closeMu.Lock()
 	defer s.closeMu.Unlock()
+	if !s.closed {
+		s.staging.close()
+	}
 	s.closed = true
 	return s.eng.Close()
 }
