@@ -247,6 +247,15 @@ func (t *kvTxn) Insert(ctx context.Context, key, value []byte) error {
 	return t.maybeStage(ctx)
 }
 
+// deleteRangePage is how many keys DeleteRange reads at a time.
+const deleteRangePage = 1000
+
+// DeleteRange takes one exclusive lock on the span, since it deletes every
+// key there and no one may insert meanwhile: the scans under it then take
+// no lock of their own per key, and the lock table does not grow with the
+// span. It reads the span a page at a time and stages the deletes as they
+// grow (maybeStage), so its memory is bounded too: dropping a table of
+// millions of rows is a loop, not a load.
 func (t *kvTxn) DeleteRange(ctx context.Context, start, end []byte) (int64, error) {
 	if t.done {
 		return 0, ErrTxnDone
@@ -254,14 +263,35 @@ func (t *kvTxn) DeleteRange(ctx context.Context, start, end []byte) (int64, erro
 	if t.meta.ReadOnly {
 		return 0, ErrReadOnly
 	}
-	rows, err := t.Scan(ctx, start, end, ScanOptions{ForUpdate: true})
-	if err != nil {
+	if len(start) == 0 {
+		start = []byte{0} // the smallest key: keys are non-empty
+	}
+	if string(start) >= string(end) {
+		return 0, nil
+	}
+	if err := t.LockSpan(ctx, start, end); err != nil {
 		return 0, err
 	}
-	for _, r := range rows {
-		t.writes.put(r.Key, nil, true)
+	var n int64
+	for lo := start; ; {
+		// Keys deleted by earlier pages are hidden by the buffer, or by
+		// the server if staged; the next page starts after them anyway.
+		rows, err := t.Scan(ctx, lo, end, ScanOptions{MaxKeys: deleteRangePage})
+		if err != nil {
+			return n, err
+		}
+		for _, r := range rows {
+			t.writes.put(r.Key, nil, true)
+		}
+		n += int64(len(rows))
+		if err := t.maybeStage(ctx); err != nil {
+			return n, err
+		}
+		if len(rows) < deleteRangePage {
+			return n, nil
+		}
+		lo = append(rows[len(rows)-1].Key, 0)
 	}
-	return int64(len(rows)), t.maybeStage(ctx)
 }
 
 func (t *kvTxn) Scan(ctx context.Context, start, end []byte, opts ScanOptions) ([]KeyValue, error) {
