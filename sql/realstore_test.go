@@ -13,14 +13,14 @@ import (
 )
 
 // openStore returns a txn.DB on a fresh in-memory single-node store.
-func openStore(t *testing.T) txn.DB {
+func openStore(t *testing.T, opts ...txn.DBOption) txn.DB {
 	t.Helper()
 	s, err := store.Open(store.Config{InMemory: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	return txn.NewDB(s, s.Clock())
+	return txn.NewDB(s, s.Clock(), opts...)
 }
 
 // storeSessions returns a function opening sessions, closed when the test
@@ -44,13 +44,25 @@ func storeSessions(t *testing.T) func() Session {
 
 // TestLogicStore runs the logic tests on the real store as well.
 func TestLogicStore(t *testing.T) {
+	testLogicStore(t)
+}
+
+// TestLogicStoreStaged runs them with every write staged at the store as
+// soon as it is made (txn.StageAfter), so that every statement reads its
+// transaction's writes through the store's staging area and every commit
+// ingests them.
+func TestLogicStoreStaged(t *testing.T) {
+	testLogicStore(t, txn.StageAfter(1))
+}
+
+func testLogicStore(t *testing.T, opts ...txn.DBOption) {
 	files, err := filepath.Glob("testdata/logic/*")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, path := range files {
 		t.Run(filepath.Base(path), func(t *testing.T) {
-			env := newLogicEnv(t, openStore(t))
+			env := newLogicEnv(t, openStore(t, opts...))
 			defer func() {
 				for _, s := range env.sessions {
 					_ = s.Close(context.Background())
