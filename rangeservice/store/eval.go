@@ -280,11 +280,21 @@ func (s *Store) apply(writes []kv.Write) (clock.Timestamp, error) {
 	// At most one write per key: a second version at the same timestamp
 	// would be refused by mvcc.
 	writes = lastWritePerKey(writes)
+	first, last := writes[0].Key, writes[0].Key
+	for _, w := range writes[1:] {
+		if bytes.Compare(w.Key, first) < 0 {
+			first = w.Key
+		}
+		if bytes.Compare(w.Key, last) > 0 {
+			last = w.Key
+		}
+	}
 	var ts clock.Timestamp
 	err := s.withEngine(func(eng *mvcc.Engine) error {
-		var slot int
-		ts, slot = s.inflight.begin(s.clock)
-		defer s.inflight.end(ts, slot)
+		c := s.inflight.begin(s.clock, first, last)
+		defer s.inflight.end(c)
+		ts = c.ts
+		slot := c.slot
 		// One write per key, at a timestamp above every version: what
 		// mvcc.CommitWriter is for (an unindexed batch, one iterator for
 		// the conflict checks).
@@ -330,7 +340,7 @@ func (s *Store) sendReadOnly(ctx context.Context, ba *kv.BatchRequest) ([]kv.Res
 	if err := s.clock.Update(t); err != nil {
 		return nil, err
 	}
-	if err := s.inflight.waitClosed(ctx, t); err != nil {
+	if err := s.inflight.waitClosed(ctx, t, readSpans(ba.Requests)); err != nil {
 		return nil, err
 	}
 	resps := make([]kv.Response, len(ba.Requests))
@@ -351,6 +361,20 @@ func (s *Store) sendReadOnly(ctx context.Context, ba *kv.BatchRequest) ([]kv.Res
 		}
 	}
 	return resps, nil
+}
+
+// readSpans returns the spans reqs read.
+func readSpans(reqs []kv.Request) []kv.Span {
+	spans := make([]kv.Span, 0, len(reqs))
+	for _, r := range reqs {
+		switch r := r.(type) {
+		case *kv.GetRequest:
+			spans = append(spans, kv.Span{Key: r.Key})
+		case *kv.ScanRequest:
+			spans = append(spans, kv.Span{Key: r.Key, EndKey: r.EndKey})
+		}
+	}
+	return spans
 }
 
 // sendNonTxn runs a non-transactional batch as a one-shot transaction,
@@ -526,11 +550,16 @@ func (s *Store) applyStaged(ctx context.Context, st *stagedTxn, writes []kv.Writ
 	if err := st.write(writes); err != nil {
 		return clock.Timestamp{}, err
 	}
+	first, last, err := st.bounds()
+	if err != nil {
+		return clock.Timestamp{}, err
+	}
 	var ts clock.Timestamp
-	err := s.withEngine(func(eng *mvcc.Engine) error {
-		var slot int
-		ts, slot = s.inflight.begin(s.clock)
-		defer s.inflight.end(ts, slot)
+	err = s.withEngine(func(eng *mvcc.Engine) error {
+		c := s.inflight.begin(s.clock, first, last)
+		defer s.inflight.end(c)
+		ts = c.ts
+		slot := c.slot
 		iw, err := eng.NewIngestWriter(ts)
 		if err != nil {
 			return err

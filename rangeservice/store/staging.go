@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"sync"
@@ -228,4 +229,20 @@ func (st *stagedTxn) read(lo, hi []byte, fn func(it *pebble.Iterator) error) err
 	}
 	err = fn(it)
 	return errors.Join(err, it.Close())
+}
+
+// bounds returns the smallest and the greatest staged key.
+func (st *stagedTxn) bounds() (first, last []byte, err error) {
+	err = st.read(nil, nil, func(it *pebble.Iterator) error {
+		if !it.First() {
+			return errors.Join(it.Error(), errors.New("store: no staged writes"))
+		}
+		first = bytes.Clone(it.Key())
+		if !it.Last() {
+			return it.Error()
+		}
+		last = bytes.Clone(it.Key())
+		return nil
+	})
+	return first, last, err
 }

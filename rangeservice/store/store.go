@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -258,13 +259,20 @@ func (s *Store) withEngine(fn func(eng *mvcc.Engine) error) error {
 	return fn(s.eng)
 }
 
-// inflightCommits tracks commit timestamps taken but not yet applied: the
-// closed timestamp is just below the smallest of them. It also hands out the
-// high-water slots (see highWaterKey).
+// inflightCommits tracks commit timestamps taken but not yet applied,
+// with the keys each commit writes: a snapshot read at t waits only for
+// the in-flight commits at or below t that write keys it reads, and the
+// closed timestamp is just below the smallest of them all. It also hands
+// out the high-water slots (see highWaterKey).
+//
+// Waiting only for commits that overlap matters for large commits: one
+// that ingests a million rows takes seconds to write its sstables, and
+// every snapshot read that starts meanwhile reads above its timestamp.
+// Those reading other keys need not see it, so they need not wait.
 type inflightCommits struct {
 	mu sync.Mutex
-	// ts counts in-flight commits by timestamp.
-	ts map[clock.Timestamp]int // guarded by mu
+	// commits are the in-flight commits.
+	commits map[*inflightCommit]struct{} // guarded by mu
 	// changed is closed (and replaced) whenever an in-flight commit ends.
 	changed chan struct{} // guarded by mu
 	// free are the high-water slots no in-flight commit holds; nslots is
@@ -275,48 +283,75 @@ type inflightCommits struct {
 	onWait func(clock.Timestamp)
 }
 
+// inflightCommit is a commit between inflightCommits.begin and end.
+type inflightCommit struct {
+	ts   clock.Timestamp
+	slot int
+	// first and last are the smallest and the greatest key the commit
+	// writes.
+	first, last []byte
+}
+
+// overlaps reports whether c writes a key that sp may hold.
+func (c *inflightCommit) overlaps(sp kv.Span) bool {
+	if sp.IsPoint() {
+		return bytes.Compare(c.first, sp.Key) <= 0 && bytes.Compare(sp.Key, c.last) <= 0
+	}
+	return bytes.Compare(c.first, sp.EndKey) < 0 && bytes.Compare(sp.Key, c.last) <= 0
+}
+
 func (f *inflightCommits) init() {
-	f.ts = make(map[clock.Timestamp]int)
+	f.commits = make(map[*inflightCommit]struct{})
 	f.changed = make(chan struct{})
 }
 
-// begin takes a commit timestamp from clk and registers it, atomically with
-// respect to waitClosed, and hands out a high-water slot. The caller must
-// call end(ts, slot) once the commit is applied (or failed).
-func (f *inflightCommits) begin(clk clock.Clock) (clock.Timestamp, int) {
+// begin takes a commit timestamp from clk and registers it with the keys
+// [first, last] the commit writes, atomically with respect to waitClosed,
+// and hands out a high-water slot. The caller must call end once the
+// commit is applied (or failed).
+func (f *inflightCommits) begin(clk clock.Clock, first, last []byte) *inflightCommit {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var slot int
+	c := &inflightCommit{first: first, last: last}
 	if n := len(f.free); n > 0 {
-		slot, f.free = f.free[n-1], f.free[:n-1]
+		c.slot, f.free = f.free[n-1], f.free[:n-1]
 	} else {
-		slot = f.nslots
+		c.slot = f.nslots
 		f.nslots++
 	}
 	// The timestamp is taken after the slot's previous holder ended, so it
 	// is above that holder's: each slot's key only grows.
-	ts := clk.Now()
-	f.ts[ts]++
-	return ts, slot
+	c.ts = clk.Now()
+	f.commits[c] = struct{}{}
+	return c
 }
 
-func (f *inflightCommits) end(ts clock.Timestamp, slot int) {
+func (f *inflightCommits) end(c *inflightCommit) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.ts[ts]--; f.ts[ts] == 0 {
-		delete(f.ts, ts)
-	}
-	f.free = append(f.free, slot)
+	delete(f.commits, c)
+	f.free = append(f.free, c.slot)
 	close(f.changed)
 	f.changed = make(chan struct{})
 }
 
-func (f *inflightCommits) minLocked() (clock.Timestamp, bool) {
+// minLocked returns the smallest timestamp of the in-flight commits that
+// write in one of spans (of any, if spans is nil).
+func (f *inflightCommits) minLocked(spans []kv.Span) (clock.Timestamp, bool) {
 	var m clock.Timestamp
 	found := false
-	for ts := range f.ts {
-		if !found || ts.Less(m) {
-			m, found = ts, true
+	for c := range f.commits {
+		if found && !c.ts.Less(m) {
+			continue
+		}
+		hit := spans == nil
+		for _, sp := range spans {
+			if hit = c.overlaps(sp); hit {
+				break
+			}
+		}
+		if hit {
+			m, found = c.ts, true
 		}
 	}
 	return m, found
@@ -325,20 +360,20 @@ func (f *inflightCommits) minLocked() (clock.Timestamp, bool) {
 func (f *inflightCommits) closed(clk clock.Clock) clock.Timestamp {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if m, ok := f.minLocked(); ok {
+	if m, ok := f.minLocked(nil); ok {
 		return m.Prev()
 	}
 	// Every later commit takes a timestamp above this one.
 	return clk.Now()
 }
 
-// waitClosed returns once no commit at a timestamp <= t is in flight. The
-// caller must first make sure later commits take timestamps > t (fold t
-// into the clock).
-func (f *inflightCommits) waitClosed(ctx context.Context, t clock.Timestamp) error {
+// waitClosed returns once no commit at a timestamp <= t that writes in
+// one of spans is in flight. The caller must first make sure later commits
+// take timestamps > t (fold t into the clock).
+func (f *inflightCommits) waitClosed(ctx context.Context, t clock.Timestamp, spans []kv.Span) error {
 	for {
 		f.mu.Lock()
-		m, ok := f.minLocked()
+		m, ok := f.minLocked(spans)
 		ch := f.changed
 		f.mu.Unlock()
 		if !ok || t.Less(m) {

@@ -77,7 +77,8 @@ func TestCommitAtomicUnderCrash(t *testing.T) {
 }
 
 // TestReadOnlyWaitsForInflightCommit: a snapshot read at or above an
-// in-flight commit's timestamp waits until the commit is applied.
+// in-flight commit's timestamp waits until the commit is applied, if the
+// commit writes keys the read reads.
 func TestReadOnlyWaitsForInflightCommit(t *testing.T) {
 	waiting := make(chan struct{}, 10)
 	cfg := Config{Dir: MemoryDir}
@@ -87,37 +88,57 @@ func TestReadOnlyWaitsForInflightCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	ts, slot := s.inflight.begin(s.clock)
-	if ct := s.ClosedTimestamp(); !ct.Less(ts) {
-		t.Fatalf("closed timestamp %s not below in-flight %s", ct, ts)
-	}
-	read := s.Clock().Now()
-	done := make(chan error)
-	go func() {
+	read := func(ts clock.Timestamp, reqs ...kv.Request) error {
 		_, err := s.Send(context.Background(), &kv.BatchRequest{
-			Txn:      &kv.TxnMeta{ID: kv.NewTxnID(), Priority: 1, ReadTimestamp: read, ReadOnly: true},
-			Requests: []kv.Request{&kv.GetRequest{Key: []byte("k")}},
+			Txn:      &kv.TxnMeta{ID: kv.NewTxnID(), Priority: 1, ReadTimestamp: ts, ReadOnly: true},
+			Requests: reqs,
 		})
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		t.Fatalf("read returned (%v) while a commit below it was in flight", err)
-	case <-waiting:
+		return err
 	}
-	s.inflight.end(ts, slot)
-	if err := <-done; err != nil {
+	get := func(k string) kv.Request { return &kv.GetRequest{Key: []byte(k)} }
+	scan := func(from, to string) kv.Request { return &kv.ScanRequest{Key: []byte(from), EndKey: []byte(to)} }
+
+	// A commit writing keys "k" to "m".
+	c := s.inflight.begin(s.clock, []byte("k"), []byte("m"))
+	if ct := s.ClosedTimestamp(); !ct.Less(c.ts) {
+		t.Fatalf("closed timestamp %s not below in-flight %s", ct, c.ts)
+	}
+	for _, reqs := range [][]kv.Request{
+		{get("k")}, {get("l")}, {get("m")}, {get("a"), get("m")},
+		{scan("a", "k\x00")}, {scan("m", "z")}, {scan("a", "z")},
+	} {
+		above := s.Clock().Now()
+		done := make(chan error)
+		go func() { done <- read(above, reqs...) }()
+		select {
+		case err := <-done:
+			t.Fatalf("read %v returned (%v) while a commit below it was in flight", reqs, err)
+		case <-waiting:
+		}
+		// Each read waits for a change and checks again.
+		c2 := s.inflight.begin(s.clock, []byte("x"), []byte("x"))
+		s.inflight.end(c2)
+		select {
+		case err := <-done:
+			t.Fatalf("read %v returned (%v) when another commit ended", reqs, err)
+		case <-waiting:
+		}
+		s.inflight.end(c)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		c = s.inflight.begin(s.clock, []byte("k"), []byte("m"))
+	}
+	// Reads of other keys, and reads below the commit, do not wait.
+	for _, reqs := range [][]kv.Request{{get("j")}, {get("m\x00")}, {scan("a", "k")}, {scan("m\x00", "z")}} {
+		if err := read(s.Clock().Now(), reqs...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := read(c.ts.Prev(), get("k")); err != nil {
 		t.Fatal(err)
 	}
-	// A read below every in-flight commit does not wait.
-	ts2, slot2 := s.inflight.begin(s.clock)
-	defer s.inflight.end(ts2, slot2)
-	if _, err := s.Send(context.Background(), &kv.BatchRequest{
-		Txn:      &kv.TxnMeta{ID: kv.NewTxnID(), Priority: 1, ReadTimestamp: read, ReadOnly: true},
-		Requests: []kv.Request{&kv.GetRequest{Key: []byte("k")}},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	s.inflight.end(c)
 }
 
 // TestHighWaterAfterReorderedCommits: two commits whose batches reach the
