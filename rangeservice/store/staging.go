@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -38,6 +39,9 @@ type staging struct {
 	mu   sync.Mutex
 	txns map[kv.TxnID]*stagedTxn // guarded by mu
 	seq  int                     // guarded by mu: names directories
+	// n is len(txns), read without mu: the reads of every transaction ask
+	// for its staged writes, and almost none has any.
+	n atomic.Int64
 }
 
 // stagingDirName is the directory, inside the store's, that holds the
@@ -76,6 +80,11 @@ var errDiscarded = errors.New("store: the transaction's staged writes were disca
 
 // get returns the transaction's staged writes, or nil if it has none.
 func (s *staging) get(id kv.TxnID) *stagedTxn {
+	// A transaction's staged writes are created by its own requests, one
+	// at a time, so its reads see them created without mu.
+	if s.n.Load() == 0 {
+		return nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.txns[id]
@@ -117,6 +126,7 @@ func (s *staging) getOrCreate(id kv.TxnID) (*stagedTxn, error) {
 	}
 	st := &stagedTxn{db: db, dir: dir}
 	s.txns[id] = st
+	s.n.Store(int64(len(s.txns)))
 	return st, nil
 }
 
@@ -125,6 +135,7 @@ func (s *staging) discard(id kv.TxnID) {
 	s.mu.Lock()
 	st := s.txns[id]
 	delete(s.txns, id)
+	s.n.Store(int64(len(s.txns)))
 	s.mu.Unlock()
 	if st != nil {
 		s.drop(st)
@@ -149,6 +160,7 @@ func (s *staging) close() {
 	s.mu.Lock()
 	txns := s.txns
 	s.txns = nil
+	s.n.Store(0)
 	s.mu.Unlock()
 	for _, st := range txns {
 		s.drop(st)
