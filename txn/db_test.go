@@ -5,10 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,7 +29,7 @@ type env struct {
 	parked chan concurrency.Request // requests that started waiting for a lock
 }
 
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB, opts ...txn.DBOption) *env {
 	t.Helper()
 	e := &env{t: t, parked: make(chan concurrency.Request, 1000)}
 	cfg := store.Config{Dir: store.MemoryDir}
@@ -40,8 +44,50 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	e.s, e.db = s, txn.NewDB(s, s.Clock())
+	e.s, e.db = s, txn.NewDB(countStages(t, s, len(opts) > 0), s.Clock(), opts...)
 	return e
+}
+
+// stageCounter is the store as a kv.Sender, counting the StageRequests
+// that went through it.
+type stageCounter struct {
+	kv.Sender
+	n atomic.Int64
+}
+
+func (c *stageCounter) Send(ctx context.Context, ba *kv.BatchRequest) (*kv.BatchResponse, error) {
+	for _, r := range ba.Requests {
+		if _, ok := r.(*kv.StageRequest); ok {
+			c.n.Add(1)
+		}
+	}
+	return c.Sender.Send(ctx, ba)
+}
+
+// countStages wraps s; if staging is expected, the test fails at its end
+// unless some transaction staged writes (a staged variant that stages
+// nothing tests nothing new).
+func countStages(t testing.TB, s kv.Sender, expect bool) kv.Sender {
+	c := &stageCounter{Sender: s}
+	t.Cleanup(func() {
+		if n := c.n.Load(); expect && n == 0 && !t.Failed() {
+			t.Errorf("no StageRequest was sent")
+		} else if !expect && n > 0 {
+			t.Errorf("%d StageRequests with the default threshold", n)
+		}
+	})
+	return c
+}
+
+// stagingModes runs test with the default DB, whose small transactions
+// keep their writes in the client's buffer until commit, and with DBs that
+// stage writes at the store (txn.StageAfter): after every write ("staged"),
+// and every few writes, so that reads merge a buffer over staged writes
+// ("mixed").
+func stagingModes(t *testing.T, test func(t *testing.T, opts ...txn.DBOption)) {
+	t.Run("buffered", func(t *testing.T) { test(t) })
+	t.Run("staged", func(t *testing.T) { test(t, txn.StageAfter(1)) })
+	t.Run("mixed", func(t *testing.T) { test(t, txn.StageAfter(100)) })
 }
 
 func (e *env) begin(opts txn.Options) txn.Txn {
@@ -120,8 +166,10 @@ func fmtRows(rows []txn.KeyValue) string {
 	return b.String()
 }
 
-func TestReadYourWrites(t *testing.T) {
-	e := newEnv(t)
+func TestReadYourWrites(t *testing.T) { stagingModes(t, testReadYourWrites) }
+
+func testReadYourWrites(t *testing.T, opts ...txn.DBOption) {
+	e := newEnv(t, opts...)
 	ctx := context.Background()
 	e.put("a", "1", "b", "2", "c", "3")
 	tx := e.begin(txn.Options{})
@@ -169,8 +217,10 @@ func TestReadYourWrites(t *testing.T) {
 	must(t, tx.Rollback(ctx))
 }
 
-func TestInsert(t *testing.T) {
-	e := newEnv(t)
+func TestInsert(t *testing.T) { stagingModes(t, testInsert) }
+
+func testInsert(t *testing.T, opts ...txn.DBOption) {
+	e := newEnv(t, opts...)
 	ctx := context.Background()
 	e.put("a", "1")
 	tx := e.begin(txn.Options{})
@@ -225,8 +275,10 @@ func TestInsert(t *testing.T) {
 
 // TestScanModel compares scans (limits, reverse, for update) in transactions
 // with buffered writes against a model.
-func TestScanModel(t *testing.T) {
-	e := newEnv(t)
+func TestScanModel(t *testing.T) { stagingModes(t, testScanModel) }
+
+func testScanModel(t *testing.T, opts ...txn.DBOption) {
+	e := newEnv(t, opts...)
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(1, 2))
 	key := func() string { return fmt.Sprintf("k%02d", rng.IntN(30)) }
@@ -486,14 +538,16 @@ func TestReadOnlySnapshot(t *testing.T) {
 // TestBank moves money between accounts from many goroutines, with
 // retries, while others check (in read-only and read-write transactions)
 // that the total never changes.
-func TestBank(t *testing.T) {
+func TestBank(t *testing.T) { stagingModes(t, testBank) }
+
+func testBank(t *testing.T, opts ...txn.DBOption) {
 	const (
 		accounts  = 8
 		workers   = 6
 		transfers = 40
 		initial   = 100
 	)
-	e := newEnv(t)
+	e := newEnv(t, opts...)
 	ctx := context.Background()
 	acct := func(i int) []byte { return []byte(fmt.Sprintf("acct%03d", i)) }
 	var init []string
@@ -612,13 +666,17 @@ func TestBank(t *testing.T) {
 	}
 }
 
-func TestDurableAcrossReopen(t *testing.T) {
+// With staging (on disk, beside the engine's files) it also checks that
+// Close drops the staging area of the transaction left open.
+func TestDurableAcrossReopen(t *testing.T) { stagingModes(t, testDurableAcrossReopen) }
+
+func testDurableAcrossReopen(t *testing.T, opts ...txn.DBOption) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	open := func() (*store.Store, txn.DB) {
 		s, err := store.Open(store.Config{Dir: dir})
 		must(t, err)
-		return s, txn.NewDB(s, s.Clock())
+		return s, txn.NewDB(s, s.Clock(), opts...)
 	}
 	s, db := open()
 	_, err := run(ctx, db, txn.Options{}, func(tx txn.Txn) error {
@@ -636,6 +694,9 @@ func TestDurableAcrossReopen(t *testing.T) {
 	must(t, tx.Put(ctx, []byte("k0"), []byte("uncommitted")))
 	must(t, tx.Delete(ctx, []byte("k1")))
 	must(t, s.Close())
+	if ents, err := os.ReadDir(filepath.Join(dir, "staging")); len(ents) > 0 || (err != nil && !errors.Is(err, fs.ErrNotExist)) {
+		t.Fatalf("staging directory after Close: %v, %v", ents, err)
+	}
 	if _, err := s.Send(ctx, &kv.BatchRequest{Requests: []kv.Request{&kv.GetRequest{Key: []byte("k0")}}}); !errors.Is(err, store.ErrClosed) {
 		t.Fatalf("Send after Close: %v", err)
 	}
@@ -731,8 +792,10 @@ func TestOlderWaitsForIdleYounger(t *testing.T) {
 // which then asks for a lock the younger holds. That closes a deadlock; the
 // younger is wounded: its waiting call returns a RetryableError with the
 // priority to retry with, and its writes are discarded.
-func TestWoundedWhileWaiting(t *testing.T) {
-	e := newEnv(t)
+func TestWoundedWhileWaiting(t *testing.T) { stagingModes(t, testWoundedWhileWaiting) }
+
+func testWoundedWhileWaiting(t *testing.T, opts ...txn.DBOption) {
+	e := newEnv(t, opts...)
 	ctx := context.Background()
 	e.put("k", "0", "j", "0")
 	older := e.begin(txn.Options{Priority: 10})
@@ -783,5 +846,109 @@ func TestCommitWithCancelledContext(t *testing.T) {
 	}
 	if s := e.s.LockTable().String(); s != "empty\n" {
 		t.Errorf("locks left:\n%s", s)
+	}
+}
+
+// TestBulkOverStagedWrites: InsertBatch and DeleteBatch (the COPY and bulk
+// delete paths, the ones that stage in earnest) in a transaction whose
+// earlier writes are staged: InsertBatch's batched reads see staged puts
+// (ErrKeyExists at the right index) and staged deletes (insertable), and a
+// large batch staged in several pieces commits whole.
+func TestBulkOverStagedWrites(t *testing.T) {
+	e := newEnv(t, txn.StageAfter(4096))
+	ctx := context.Background()
+	e.put("c", "old")
+	kvs := func(keys ...string) []txn.KeyValue {
+		var out []txn.KeyValue
+		for _, k := range keys {
+			out = append(out, txn.KeyValue{Key: []byte(k), Value: []byte("v" + k)})
+		}
+		return out
+	}
+	// stage buffers writes past the threshold, so they are all staged.
+	stage := func(tx txn.Txn, pad string) {
+		var big []txn.KeyValue
+		for i := range 100 {
+			big = append(big, txn.KeyValue{Key: []byte(fmt.Sprintf("%s%03d", pad, i)), Value: bytes.Repeat([]byte("x"), 64)})
+		}
+		if n, err := txn.InsertBatch(ctx, tx, big); n != len(big) || err != nil {
+			t.Fatalf("padding: %d %v", n, err)
+		}
+	}
+	for _, c := range []struct {
+		name  string
+		setup func(txn.Txn) error
+		keys  []txn.KeyValue
+		n     int
+		dup   bool
+	}{
+		{"staged put", func(tx txn.Txn) error { return tx.Put(ctx, []byte("b"), []byte("x")) }, kvs("a", "b"), 1, true},
+		{"staged delete", func(tx txn.Txn) error { return tx.Delete(ctx, []byte("c")) }, kvs("a", "c"), 2, false},
+		{"staged insert", func(tx txn.Txn) error { return tx.Insert(ctx, []byte("d"), []byte("x")) }, kvs("a", "b", "d"), 2, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tx := e.begin(txn.Options{})
+			defer func() { _ = tx.Rollback(ctx) }()
+			must(t, c.setup(tx))
+			stage(tx, "pad")
+			n, err := txn.InsertBatch(ctx, tx, c.keys)
+			if n != c.n || errors.Is(err, txn.ErrKeyExists) != c.dup || (err != nil && !c.dup) {
+				t.Fatalf("InsertBatch = %d, %v; want %d, duplicate %v", n, err, c.n, c.dup)
+			}
+		})
+	}
+
+	tx := e.begin(txn.Options{})
+	must(t, txn.LockSpan(ctx, tx, []byte("k"), []byte("l")))
+	var big []txn.KeyValue
+	for i := range 2000 {
+		big = append(big, txn.KeyValue{Key: []byte(fmt.Sprintf("k%05d", i)), Value: []byte(strconv.Itoa(i))})
+	}
+	for i := 0; i < len(big); i += 300 {
+		if n, err := txn.InsertBatch(ctx, tx, big[i:min(i+300, len(big))]); err != nil {
+			t.Fatalf("batch at %d: %d %v", i, n, err)
+		}
+	}
+	// Delete every third key, some staged already, some still buffered.
+	var dels [][]byte
+	for i := 0; i < len(big); i += 3 {
+		dels = append(dels, big[i].Key)
+	}
+	must(t, txn.DeleteBatch(ctx, tx, dels))
+	var want []string
+	for i, p := range big {
+		if i%3 != 0 {
+			want = append(want, string(p.Key)+"="+string(p.Value))
+		}
+	}
+	scan := func(tx txn.Txn, reverse bool) []string {
+		t.Helper()
+		rows, err := tx.Scan(ctx, []byte("k"), []byte("l"), txn.ScanOptions{Reverse: reverse})
+		must(t, err)
+		var got []string
+		for _, r := range rows {
+			got = append(got, string(r.Key)+"="+string(r.Value))
+		}
+		if reverse {
+			slices.Reverse(got)
+		}
+		return got
+	}
+	if got := scan(tx, true); !slices.Equal(got, want) {
+		t.Fatalf("own reverse scan: %d rows, want %d", len(got), len(want))
+	}
+	ro := e.begin(txn.Options{ReadOnly: true})
+	if got := scan(ro, false); len(got) != 0 {
+		t.Fatalf("a snapshot sees %d staged rows before commit", len(got))
+	}
+	must(t, ro.Commit(ctx))
+	must(t, tx.Commit(ctx))
+	ro = e.begin(txn.Options{ReadOnly: true})
+	if got := scan(ro, false); !slices.Equal(got, want) {
+		t.Fatalf("after commit: %d rows, want %d", len(got), len(want))
+	}
+	must(t, ro.Commit(ctx))
+	if s := e.s.LockTable().String(); s != "empty\n" {
+		t.Fatalf("locks left:\n%s", s)
 	}
 }

@@ -415,7 +415,7 @@ func runOps(ctx context.Context, tx txn.Txn, rec *histTxn, rng *rand.Rand, nops 
 	return nil
 }
 
-func newHistoryStore(t *testing.T, h *history, knobs store.TestingKnobs) txn.DB {
+func newHistoryStore(t *testing.T, h *history, knobs store.TestingKnobs, opts ...txn.DBOption) txn.DB {
 	t.Helper()
 	h.commits = map[string]clock.Timestamp{}
 	knobs.OnCommit = func(id kv.TxnID, ts clock.Timestamp) {
@@ -433,7 +433,7 @@ func newHistoryStore(t *testing.T, h *history, knobs store.TestingKnobs) txn.DB 
 			t.Errorf("locks left after the workload:\n%s", got)
 		}
 	})
-	return txn.NewDB(s, s.Clock())
+	return txn.NewDB(countStages(t, s, len(opts) > 0), s.Clock(), opts...)
 }
 
 func TestHistorySerializable(t *testing.T) {
@@ -446,25 +446,27 @@ func TestHistorySerializable(t *testing.T) {
 		{"cancel", workload{keys: 6, workers: 8, txns: 60, maxOps: 5, rollbackPct: 5, cancelPct: 30}},
 	} {
 		t.Run(w.name, func(t *testing.T) {
-			for seed := range uint64(histSeeds) {
-				h := &history{}
-				db := newHistoryStore(t, h, store.TestingKnobs{})
-				runHistory(t, db, h, w.w, seed)
-				if t.Failed() {
-					return
-				}
-				if err := h.check(); err != nil {
-					t.Fatal(err)
-				}
-				var ro int
-				for _, tx := range h.txns {
-					if tx.readOnly {
-						ro++
+			stagingModes(t, func(t *testing.T, opts ...txn.DBOption) {
+				for seed := range uint64(histSeeds) {
+					h := &history{}
+					db := newHistoryStore(t, h, store.TestingKnobs{}, opts...)
+					runHistory(t, db, h, w.w, seed)
+					if t.Failed() {
+						return
 					}
+					if err := h.check(); err != nil {
+						t.Fatal(err)
+					}
+					var ro int
+					for _, tx := range h.txns {
+						if tx.readOnly {
+							ro++
+						}
+					}
+					t.Logf("seed %d: %d committed (%d read-only); %d retries, %d cancelled, %d ambiguous",
+						seed, len(h.txns), ro, h.retries.Load(), h.cancels.Load(), h.ambiguous.Load())
 				}
-				t.Logf("seed %d: %d committed (%d read-only); %d retries, %d cancelled, %d ambiguous",
-					seed, len(h.txns), ro, h.retries.Load(), h.cancels.Load(), h.ambiguous.Load())
-			}
+			})
 		})
 	}
 }
@@ -509,7 +511,14 @@ type crashPoint struct {
 // timestamp order, every commit applied before the image plus some subset
 // of the commits in flight at that moment (atomic, durable once
 // acknowledged), and the recovered clock must be above every version.
-func TestHistoryCrash(t *testing.T) {
+//
+// With staging, every commit with writes goes through ingested sstables
+// (after a synced high-water batch), and an image may catch other workers'
+// ingestions in flight (TestStagedCommitUnderCrash in rangeservice/store
+// takes an image just before one, deterministically).
+func TestHistoryCrash(t *testing.T) { stagingModes(t, testHistoryCrash) }
+
+func testHistoryCrash(t *testing.T, opts ...txn.DBOption) {
 	const every = 40 // take an image after every so many commits
 	fs := vfs.NewCrashableMem()
 	h := &history{commits: map[string]clock.Timestamp{}}
@@ -542,7 +551,7 @@ func TestHistoryCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	db := txn.NewDB(s, s.Clock())
+	db := txn.NewDB(countStages(t, s, len(opts) > 0), s.Clock(), opts...)
 	runHistory(t, db, h, workload{keys: 8, workers: 6, txns: 80, maxOps: 4, rollbackPct: 5}, 1)
 	if t.Failed() {
 		return
