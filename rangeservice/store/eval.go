@@ -137,15 +137,17 @@ func (s *Store) lockedGets(ctx context.Context, txn kv.TxnMeta, reqs []kv.Reques
 		return mvccErr(err)
 	}
 	if st := s.staging.get(txn.ID); st != nil {
+		keys := make([][]byte, len(reqs))
 		for i, r := range reqs {
-			v, del, found, err := st.lookup(r.(*kv.GetRequest).Key)
-			if err != nil {
-				return err
-			}
-			if found {
-				resps[i] = &kv.GetResponse{Value: v, Found: !del}
-			}
+			keys[i] = r.(*kv.GetRequest).Key
 		}
+		return st.lookupAll(keys, func(i int, v []byte, del bool) {
+			r := &kv.GetResponse{Found: !del}
+			if !del {
+				r.Value = bytes.Clone(v)
+			}
+			resps[i] = r
+		})
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/meridiandb/meridian/kv"
@@ -52,6 +53,11 @@ const stagingDirName = "staging"
 // before it flushes to disk.
 const stagingMemTableSize = 16 << 20
 
+// stagingCacheSize is the block cache the staging instances share: large
+// enough for the index and filter blocks of a large transaction's staged
+// writes, which each bulk insert's duplicate checks read.
+const stagingCacheSize = 64 << 20
+
 // Staged value layout: a tag byte, then the value of a put.
 const (
 	stagedPut    = 'p'
@@ -64,7 +70,7 @@ func openStaging(fs vfs.FS, dir string) (*staging, error) {
 	if err := fs.RemoveAll(dir); err != nil {
 		return nil, fmt.Errorf("store: clearing %s: %w", dir, err)
 	}
-	return &staging{fs: fs, dir: dir, cache: pebble.NewCache(16 << 20), txns: make(map[kv.TxnID]*stagedTxn)}, nil
+	return &staging{fs: fs, dir: dir, cache: pebble.NewCache(stagingCacheSize), txns: make(map[kv.TxnID]*stagedTxn)}, nil
 }
 
 // stagedTxn is one transaction's staged writes.
@@ -119,6 +125,11 @@ func (s *staging) getOrCreate(id kv.TxnID) (*stagedTxn, error) {
 		DisableWAL:   true,
 		MemTableSize: stagingMemTableSize,
 		Logger:       mvcc.QuietLogger,
+	}
+	// Most lookups are of keys not staged (a bulk load checks each new
+	// key): bloom filters answer them without reading data blocks.
+	for i := range opts.Levels {
+		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
 	db, err := pebble.Open(dir, opts)
 	if err != nil {
@@ -225,6 +236,37 @@ func (st *stagedTxn) lookup(key []byte) (value []byte, del, found bool, err erro
 		value = append([]byte{}, v...)
 	}
 	return value, del, true, nil
+}
+
+// lookupAll is lookup of each of keys, with one iterator: a bulk insert
+// checks a batch of keys at a time, and an iterator seeked from key to key
+// reuses the blocks and filters it loaded where a Get per key would set up
+// the whole LSM each time. fn is called for each key staged, with its
+// index in keys; value aliases the iterator's and is valid only during
+// the call.
+func (st *stagedTxn) lookupAll(keys [][]byte, fn func(i int, value []byte, del bool)) error {
+	return st.read(nil, nil, func(it *pebble.Iterator) error {
+		for i, k := range keys {
+			// The default comparer's prefix is the whole key: a seek for
+			// exactly k, which the bloom filters can rule out.
+			if !it.SeekPrefixGE(k) {
+				if err := it.Error(); err != nil {
+					return err
+				}
+				continue
+			}
+			raw, err := it.ValueAndErr()
+			if err != nil {
+				return err
+			}
+			v, del, err := decodeStaged(k, raw)
+			if err != nil {
+				return err
+			}
+			fn(i, v, del)
+		}
+		return nil
+	})
 }
 
 // read runs fn with an iterator over the staged writes in [lo, hi) (nil
