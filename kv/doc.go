@@ -18,7 +18,10 @@
 //     in batches carrying the TxnMeta. The server takes the locks before it
 //     reads: shared locks for reads (a shared span lock for a scan),
 //     exclusive for KeyLocking == LockExclusive or a LockRequest.
-//  3. Buffer writes locally (after taking their exclusive locks).
+//  3. Buffer writes locally (after taking their exclusive locks). When the
+//     buffer grows large, send it in a StageRequest and empty it: the
+//     server keeps staged writes for the transaction, merges them into its
+//     reads, and commits or discards them with it.
 //  4. Finish with exactly one EndTxnRequest: Commit with every buffered
 //     write, or abort. Either releases all the transaction's locks. A
 //     transaction that saw ErrTxnAborted must still send an abort so the

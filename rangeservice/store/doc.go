@@ -39,6 +39,21 @@
 //  4. Release the locks, then commit-wait on the clock until the commit
 //     timestamp is in the past everywhere, then reply.
 //
+// # Large transactions (staged writes)
+//
+// A transaction whose writes outgrow its client's buffer sends them ahead
+// in StageRequests (txn.StageAfter). The store keeps them in a staging
+// area of the transaction's own (staging.go: a WAL-less Pebble instance in
+// <dir>/staging, emptied at Open, since a crash ends every transaction);
+// the transaction's locked Gets and Scans merge them over the committed
+// versions, and no one else sees them. Its commit differs from the above
+// in step 3: the EndTxn's writes join the staged ones, which are written
+// as versions at the commit timestamp into sstables (mvcc.IngestWriter)
+// that one Pebble ingestion adds atomically and durably, after a synced
+// batch with the high-water key (harmless if the ingestion never lands).
+// So neither the client nor the store holds a COPY of millions of rows in
+// memory. EndTxn, committed or not, drops the staging area.
+//
 // # Read-only transactions (snapshot reads without locks)
 //
 // A read-only transaction reads the snapshot at its ReadTimestamp T without
@@ -47,8 +62,11 @@
 // guarantees that with a closed timestamp: it first folds T into its HLC
 // (so every later commit timestamp is > T), then waits until no commit that
 // took a timestamp <= T is still in flight (timestamps are taken and
-// registered under one mutex). Then every version <= T that will ever exist
-// is already in Pebble, and T is a consistent snapshot; strict
+// registered under one mutex). Only commits that write in the spans the
+// batch reads count (each registers its smallest and greatest key): a
+// commit ingesting millions of rows for seconds holds up readers of its
+// table, not everyone. Then every version <= T that will ever exist in
+// those spans is already in Pebble, and T is a consistent snapshot; strict
 // serializability holds because the client takes T from the HLC at Begin,
 // after every commit acknowledged before it began.
 //
