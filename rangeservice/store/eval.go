@@ -480,11 +480,7 @@ func (s *Store) stagedScan(r *kv.ScanRequest, ts clock.Timestamp, st *stagedTxn)
 			// takeStaged adds the staged write at it (unless a delete) and
 			// moves it on.
 			takeStaged := func() error {
-				raw, err := it.ValueAndErr()
-				if err != nil {
-					return err
-				}
-				v, del, err := decodeStaged(it.Key(), raw)
+				v, del, err := stagedAt(it)
 				if err != nil {
 					return err
 				}
@@ -571,11 +567,7 @@ func (s *Store) applyStaged(ctx context.Context, st *stagedTxn, writes []kv.Writ
 		// ascending order IngestWriter needs.
 		err = st.read(nil, nil, func(it *pebble.Iterator) error {
 			for ok := it.First(); ok; ok = it.Next() {
-				raw, err := it.ValueAndErr()
-				if err != nil {
-					return err
-				}
-				v, del, err := decodeStaged(it.Key(), raw)
+				v, del, err := stagedAt(it)
 				if err != nil {
 					return err
 				}

@@ -212,6 +212,16 @@ func decodeStaged(key, b []byte) (value []byte, del bool, err error) {
 	return b[1:], b[0] == stagedDelete, nil
 }
 
+// stagedAt decodes the staged write at it, which must be valid; value
+// aliases the iterator's and is valid until it moves.
+func stagedAt(it *pebble.Iterator) (value []byte, del bool, err error) {
+	raw, err := it.ValueAndErr()
+	if err != nil {
+		return nil, false, err
+	}
+	return decodeStaged(it.Key(), raw)
+}
+
 // lookup returns the staged write of key: found reports whether there is
 // one, del whether it is a delete. value is a copy.
 func (st *stagedTxn) lookup(key []byte) (value []byte, del, found bool, err error) {
@@ -255,11 +265,7 @@ func (st *stagedTxn) lookupAll(keys [][]byte, fn func(i int, value []byte, del b
 				}
 				continue
 			}
-			raw, err := it.ValueAndErr()
-			if err != nil {
-				return err
-			}
-			v, del, err := decodeStaged(k, raw)
+			v, del, err := stagedAt(it)
 			if err != nil {
 				return err
 			}
