@@ -35,6 +35,9 @@ type Bulk interface {
 	// Like InsertBatch it keeps the key slices: the caller must not modify
 	// them afterwards.
 	DeleteBatch(ctx context.Context, keys [][]byte) error
+	// PutBatch is Put of each pair, with the locks in one request. Like
+	// InsertBatch it keeps the slices.
+	PutBatch(ctx context.Context, kvs []KeyValue) error
 }
 
 // LockSpan takes an exclusive lock on [start, end) if tx supports it (see
@@ -75,9 +78,37 @@ func DeleteBatch(ctx context.Context, tx Txn, keys [][]byte) error {
 	return nil
 }
 
+// PutBatch puts each pair through tx (see Bulk.PutBatch), one Put at a
+// time if tx does not implement Bulk.
+func PutBatch(ctx context.Context, tx Txn, kvs []KeyValue) error {
+	if b, ok := tx.(Bulk); ok {
+		return b.PutBatch(ctx, kvs)
+	}
+	for _, p := range kvs {
+		if err := tx.Put(ctx, p.Key, p.Value); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 var _ Bulk = (*kvTxn)(nil)
 
 func (t *kvTxn) DeleteBatch(ctx context.Context, keys [][]byte) error {
+	kvs := make([]KeyValue, len(keys))
+	for i, k := range keys {
+		kvs[i].Key = k
+	}
+	return t.writeBatch(ctx, kvs, true)
+}
+
+func (t *kvTxn) PutBatch(ctx context.Context, kvs []KeyValue) error {
+	return t.writeBatch(ctx, kvs, false)
+}
+
+// writeBatch buffers a put of each pair (a delete of each key with del),
+// keeping the slices, after one request locks the keys not yet buffered.
+func (t *kvTxn) writeBatch(ctx context.Context, kvs []KeyValue, del bool) error {
 	if t.done {
 		return ErrTxnDone
 	}
@@ -85,14 +116,14 @@ func (t *kvTxn) DeleteBatch(ctx context.Context, keys [][]byte) error {
 		return ErrReadOnly
 	}
 	// Invariant (kvTxn.writes): an exclusive lock on every buffered key.
-	reqs := make([]kv.Request, 0, len(keys))
-	locks := make([]kv.LockRequest, len(keys))
-	buffered := make([]bool, len(keys))
-	for i, k := range keys {
-		if _, buffered[i] = t.writes.get(k); buffered[i] {
+	reqs := make([]kv.Request, 0, len(kvs))
+	locks := make([]kv.LockRequest, len(kvs))
+	buffered := make([]bool, len(kvs))
+	for i, p := range kvs {
+		if _, buffered[i] = t.writes.get(p.Key); buffered[i] {
 			continue
 		}
-		locks[i] = kv.LockRequest{Span: kv.Span{Key: k}, Strength: kv.LockExclusive}
+		locks[i] = kv.LockRequest{Span: kv.Span{Key: p.Key}, Strength: kv.LockExclusive}
 		reqs = append(reqs, &locks[i])
 	}
 	if len(reqs) > 0 {
@@ -100,12 +131,19 @@ func (t *kvTxn) DeleteBatch(ctx context.Context, keys [][]byte) error {
 			return err
 		}
 	}
-	for i, k := range keys {
+	for i, p := range kvs {
 		if buffered[i] {
-			t.writes.put(k, nil, true)
-		} else if w, ok := t.writes.insertNew(k, nil, true); !ok {
-			// Given twice: the earlier delete stays, as would this one.
-			w.Value, w.Delete = nil, true
+			t.writes.put(p.Key, p.Value, del)
+		} else if w, ok := t.writes.insertNew(p.Key, p.Value, del); !ok {
+			// Given twice: the later write wins, as with Put and Delete.
+			t.writes.size -= len(w.Value)
+			w.Value, w.Delete = p.Value, del
+			if del {
+				w.Value = nil
+			} else if w.Value == nil {
+				w.Value = []byte{}
+			}
+			t.writes.size += len(w.Value)
 		}
 	}
 	return t.maybeStage(ctx)
