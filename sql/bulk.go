@@ -11,7 +11,7 @@ import (
 // Bulk loads: COPY FROM and ALTER TABLE ... ADD PRIMARY KEY write rows in
 // batches of bulkBatch through txn.InsertBatch (one request reads and locks
 // a whole batch) instead of one Insert each, under one exclusive lock on
-// the table's primary span (txn.LockSpan) taken before the first row is
+// the table's span (txn.LockSpan) taken before the first row is
 // written: the lock table then grants each row's lock at once and holds
 // one lock instead of a million.
 //
@@ -24,10 +24,10 @@ import (
 //
 // The batching is an implementation detail: rows are checked in order, and
 // the first duplicate key is reported for its own row, as row by row.
-const bulkBatch = 1000
+var bulkBatch = 1000 // a variable for tests
 
-// bulkInserter batches rows of one table, which has no secondary index
-// (their entries are written row by row by insertRow).
+// bulkInserter batches rows of one table and the entries of its secondary
+// indexes.
 type bulkInserter struct {
 	ec *execCtx
 	t  *catalog.Table
@@ -37,6 +37,9 @@ type bulkInserter struct {
 	// onDup makes the error for a row whose key exists; line is what was
 	// passed to add.
 	onDup func(row []rowenc.Value, line int) error
+	// withLine gives an error of a row (other than onDup's) the row's
+	// line; nil leaves it as it is.
+	withLine func(err error, line int) error
 
 	kvs     []txn.KeyValue
 	rows    [][]rowenc.Value
@@ -67,7 +70,7 @@ func (b *bulkInserter) add(row []rowenc.Value, line int) error {
 	b.assignRowID(row)
 	val, err := b.t.EncodeValue(row)
 	if err != nil {
-		return err
+		return b.lineErr(err, line)
 	}
 	b.kvs = append(b.kvs, txn.KeyValue{Key: b.t.EncodeKey(row), Value: val})
 	b.rows = append(b.rows, row)
@@ -88,12 +91,14 @@ func (b *bulkInserter) flush() error {
 		return err
 	}
 	if !b.locked {
-		start := b.t.IndexPrefix()
-		if err := txn.LockSpan(ec.ctx, bulkTxn(ec.tx), start, rowenc.PrefixEnd(start)); err != nil {
+		// The whole table, index entries included.
+		start, end := b.t.Span()
+		if err := txn.LockSpan(ec.ctx, bulkTxn(ec.tx), start, end); err != nil {
 			return err
 		}
 		b.locked = true
 	}
+	dup := -1 // the first row whose primary key exists
 	collisions := 0
 	for off := 0; off < len(b.kvs); {
 		n, err := txn.InsertBatch(ec.ctx, bulkTxn(ec.tx), b.kvs[off:])
@@ -105,7 +110,8 @@ func (b *bulkInserter) flush() error {
 			return err
 		}
 		if b.rid < 0 {
-			return b.onDup(b.rows[off], b.lines[off])
+			dup = off
+			break
 		}
 		// A rowid collision: the row takes an id from a fresh start and
 		// the batch goes on from it.
@@ -119,11 +125,66 @@ func (b *bulkInserter) flush() error {
 		}
 		b.kvs[off] = txn.KeyValue{Key: b.t.EncodeKey(b.rows[off]), Value: val}
 	}
+	inserted := len(b.kvs)
+	if dup >= 0 {
+		inserted = dup
+	}
+	if err := b.putIndexEntries(inserted); err != nil {
+		return err
+	}
+	if dup >= 0 {
+		return b.onDup(b.rows[dup], b.lines[dup])
+	}
 	b.written += len(b.kvs)
 	clear(b.kvs)
 	clear(b.rows)
 	b.kvs, b.rows, b.lines = b.kvs[:0], b.rows[:0], b.lines[:0]
 	return nil
+}
+
+// putIndexEntries writes the secondary index entries of the first n
+// queued rows, whose rows are inserted: per index, the unique entries with
+// one InsertBatch and the others with one PutBatch. The error it returns
+// is the one insertRow would have met first, row by row: that of the
+// earliest row with a duplicate, in the first index where it has one.
+func (b *bulkInserter) putIndexEntries(n int) error {
+	t, ec := b.t, b.ec
+	first, firstErr := n, error(nil)
+	for k := range t.Indexes {
+		ix := &t.Indexes[k]
+		var uniq, plain []txn.KeyValue
+		var uniqRow []int
+		for i := range n {
+			key, val, unique := t.EncodeIndexEntry(ix, b.rows[i])
+			if unique {
+				uniq, uniqRow = append(uniq, txn.KeyValue{Key: key, Value: val}), append(uniqRow, i)
+			} else {
+				plain = append(plain, txn.KeyValue{Key: key, Value: val})
+			}
+		}
+		if err := txn.PutBatch(ec.ctx, bulkTxn(ec.tx), plain); err != nil {
+			return err
+		}
+		m, err := txn.InsertBatch(ec.ctx, bulkTxn(ec.tx), uniq)
+		if errors.Is(err, txn.ErrKeyExists) {
+			if r := uniqRow[m]; r < first {
+				first, firstErr = r, uniqueViolation(ix.Name, t.IndexDetail(ix, b.rows[r]))
+			}
+		} else if err != nil {
+			return err
+		}
+	}
+	if firstErr != nil {
+		return b.lineErr(firstErr, b.lines[first])
+	}
+	return nil
+}
+
+func (b *bulkInserter) lineErr(err error, line int) error {
+	if b.withLine == nil {
+		return err
+	}
+	return b.withLine(err, line)
 }
 
 // bulkTxn returns the transaction under the session's catalog-tracking

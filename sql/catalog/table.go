@@ -145,6 +145,13 @@ func (t *Table) tableSpanStart() []byte {
 	return rowenc.AppendKey([]byte{tablePrefix}, rowenc.Int(int64(t.ID)), rowenc.Ascending)
 }
 
+// Span returns the span of every key of the table: its rows and the
+// entries of all its indexes.
+func (t *Table) Span() (start, end []byte) {
+	start = t.tableSpanStart()
+	return start, rowenc.PrefixEnd(start)
+}
+
 // IndexPrefix is the prefix of every key of the primary index.
 func (t *Table) IndexPrefix() []byte {
 	return rowenc.AppendKey(t.tableSpanStart(), rowenc.Int(PrimaryIndexID), rowenc.Ascending)
