@@ -113,8 +113,11 @@ func (t *kvTxn) maybeStage(ctx context.Context) error {
 		return nil
 	}
 	if _, err := t.send(ctx, &kv.StageRequest{Writes: t.writes.list()}); err != nil {
-		// The buffer is intact: nothing is lost if the transaction goes on
-		// (a failed send of a wounded transaction has ended it).
+		// The write that brought us here is buffered, but its caller gets
+		// an error: roll back rather than let a later Commit write it.
+		if !t.done {
+			_ = t.finish(ctx)
+		}
 		return err
 	}
 	t.writes.reset()

@@ -92,6 +92,14 @@ func (m *Manager) Check(id kv.TxnID) error {
 	return m.table.Check(id)
 }
 
+// Known reports whether the lock table knows the transaction: it asked
+// for a lock and has not been released since.
+func (m *Manager) Known(id kv.TxnID) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.table.Known(id)
+}
+
 // BeginCommit makes the transaction unwoundable, or returns its
 // *kv.TxnAbortedError. See Table.BeginCommit.
 func (m *Manager) BeginCommit(meta kv.TxnMeta) error {

@@ -404,6 +404,13 @@ func (t *Table) Check(id kv.TxnID) error {
 	return nil
 }
 
+// Known reports whether the transaction asked for a lock and was not
+// released since.
+func (t *Table) Known(id kv.TxnID) bool {
+	_, ok := t.txns[id]
+	return ok
+}
+
 // BeginCommit marks the transaction as committing, after which it cannot be
 // wounded, or returns its *kv.TxnAbortedError if it already was. The caller
 // applies the writes and then calls Release.

@@ -41,7 +41,7 @@ func (s *Store) sendReadWrite(ctx context.Context, ba *kv.BatchRequest) ([]kv.Re
 			err = s.acquire(ctx, txn, r.Span, r.Strength)
 			resp = &kv.LockResponse{}
 		case *kv.StageRequest:
-			err = s.staging.stage(txn.ID, r.Writes)
+			err = s.stage(txn, r)
 			resp = &kv.StageResponse{}
 		case *kv.EndTxnRequest:
 			// Validate put EndTxn last; the batch's outcome is its outcome.
@@ -69,6 +69,26 @@ func (s *Store) sendReadWrite(ctx context.Context, ba *kv.BatchRequest) ([]kv.Re
 		return nil, err
 	}
 	return resps, nil
+}
+
+// stage adds r's writes to the transaction's staged writes. The
+// transaction must hold locks (it locks each key before writing it), so a
+// Stage of a transaction the lock table does not know has come after its
+// EndTxn, or from a client that broke the protocol: its staging area would
+// never be dropped. The check is made again after the writes, for an
+// EndTxn that overtakes the Stage: either it released the transaction
+// before the second check, which then drops the area, or after, and its
+// own discard, which follows its release, does.
+func (s *Store) stage(txn kv.TxnMeta, r *kv.StageRequest) error {
+	if !s.locks.Known(txn.ID) {
+		return fmt.Errorf("%w: Stage of transaction %s, which holds no locks", kv.ErrInvalidRequest, txn.ID)
+	}
+	err := s.staging.stage(txn.ID, r.Writes)
+	if !s.locks.Known(txn.ID) {
+		s.staging.discard(txn.ID)
+		return fmt.Errorf("%w: transaction %s ended during its Stage", kv.ErrInvalidRequest, txn.ID)
+	}
+	return err
 }
 
 func (s *Store) acquire(ctx context.Context, txn kv.TxnMeta, sp kv.Span, str kv.Strength) error {

@@ -110,15 +110,20 @@ func (s *staging) stage(id kv.TxnID, writes []kv.Write) error {
 
 func (s *staging) getOrCreate(id kv.TxnID) (*stagedTxn, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if st := s.txns[id]; st != nil {
+	if st := s.txns[id]; st != nil || s.txns == nil {
+		s.mu.Unlock()
+		if st == nil {
+			return nil, ErrClosed
+		}
 		return st, nil
-	}
-	if s.txns == nil {
-		return nil, ErrClosed
 	}
 	s.seq++
 	dir := s.fs.PathJoin(s.dir, fmt.Sprintf("%06d", s.seq))
+	// Our reference keeps the cache alive if close runs meanwhile.
+	s.cache.Ref()
+	defer s.cache.Unref()
+	s.mu.Unlock()
+	// Opened outside mu, which every EndTxn takes (discard).
 	opts := &pebble.Options{
 		FS:           s.fs,
 		Cache:        s.cache,
@@ -133,11 +138,27 @@ func (s *staging) getOrCreate(id kv.TxnID) (*stagedTxn, error) {
 	}
 	db, err := pebble.Open(dir, opts)
 	if err != nil {
+		_ = s.fs.RemoveAll(dir)
 		return nil, fmt.Errorf("store: opening a staging area: %w", err)
 	}
 	st := &stagedTxn{db: db, dir: dir}
-	s.txns[id] = st
-	s.n.Store(int64(len(s.txns)))
+	s.mu.Lock()
+	closed, other := s.txns == nil, s.txns[id]
+	if !closed && other == nil {
+		s.txns[id] = st
+		s.n.Store(int64(len(s.txns)))
+	}
+	s.mu.Unlock()
+	switch {
+	case closed:
+		s.drop(st)
+		return nil, ErrClosed
+	case other != nil:
+		// Created by another request of the transaction meanwhile,
+		// against the one-request-at-a-time contract.
+		s.drop(st)
+		return other, nil
+	}
 	return st, nil
 }
 

@@ -238,6 +238,27 @@ func TestStagedAbort(t *testing.T) {
 // the older transaction that wounded it reads the keys and sees the
 // committed rows, never the staged ones. The wounded one's commit is then
 // refused and its staging area dropped.
+// TestStageOfUnknownTxn: a Stage from a transaction the lock table does
+// not know (it ended, or never locked a key) is refused and leaves no
+// staging area behind: nothing would ever drop it.
+func TestStageOfUnknownTxn(t *testing.T) {
+	e := newStagingEnv(t, TestingKnobs{})
+	tx := e.begin(1, "a", "z")
+	e.stage(tx, put("a", "staged"))
+	e.end(tx, false)
+	stage := &kv.StageRequest{Writes: []kv.Write{put("b", "late")}}
+	if _, err := e.s.Send(context.Background(), &kv.BatchRequest{Txn: tx, Requests: []kv.Request{stage}}); !errors.Is(err, kv.ErrInvalidRequest) {
+		t.Fatalf("Stage after EndTxn: %v", err)
+	}
+	never := &kv.TxnMeta{ID: kv.NewTxnID(), Priority: 2, ReadTimestamp: e.s.Clock().Now()}
+	if _, err := e.s.Send(context.Background(), &kv.BatchRequest{Txn: never, Requests: []kv.Request{stage}}); !errors.Is(err, kv.ErrInvalidRequest) {
+		t.Fatalf("Stage without locks: %v", err)
+	}
+	if d := e.stagingDirs(); len(d) != 0 {
+		t.Fatalf("staging areas left: %v", d)
+	}
+}
+
 func TestStagedInvisibleToWounder(t *testing.T) {
 	parked := make(chan concurrency.Request, 10)
 	var knobs TestingKnobs

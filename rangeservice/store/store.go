@@ -182,10 +182,12 @@ func Open(cfg Config) (*Store, error) {
 // the engine's files, or in memory for an in-memory store.
 func stagingFS(cfg Config) (vfs.FS, string) {
 	switch {
+	case cfg.Dir == "":
+		// In memory (the engine's directory is its own choice): never a
+		// relative path on a given filesystem, which Open would empty.
+		return vfs.NewMem(), ""
 	case cfg.FS != nil:
 		return cfg.FS, cfg.Dir
-	case cfg.InMemory:
-		return vfs.NewMem(), ""
 	}
 	return vfs.Default, cfg.Dir
 }
