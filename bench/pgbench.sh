@@ -55,7 +55,9 @@ declare -A R
 for sys in meridian postgres; do
 	if [ $sys = meridian ]; then C=$M; else C=$P; fi
 	echo "== $sys: pgbench -i -s $SCALE"
+	[ $sys = meridian ] && echo 5 >"/proc/$MPID/clear_refs"
 	pgbench -i -q -s "$SCALE" $C 2>&1 | grep -E '^done' || true
+	[ $sys = meridian ] && echo "meridian peak RSS during pgbench -i: $(($(awk '/VmHWM/{print $2}' "/proc/$MPID/status") / 1024)) MiB"
 	echo "== $sys: TPC-B, $CLIENTS clients, ${DURATION}s"
 	out=$(pgbench -n -c "$CLIENTS" -j 2 -T "$DURATION" $C 2>&1)
 	echo "$out" | grep -E 'failed|retried|^tps' || true
