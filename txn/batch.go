@@ -136,14 +136,7 @@ func (t *kvTxn) writeBatch(ctx context.Context, kvs []KeyValue, del bool) error 
 			t.writes.put(p.Key, p.Value, del)
 		} else if w, ok := t.writes.insertNew(p.Key, p.Value, del); !ok {
 			// Given twice: the later write wins, as with Put and Delete.
-			t.writes.size -= len(w.Value)
-			w.Value, w.Delete = p.Value, del
-			if del {
-				w.Value = nil
-			} else if w.Value == nil {
-				w.Value = []byte{}
-			}
-			t.writes.size += len(w.Value)
+			t.writes.overwrite(w, p.Value, del)
 		}
 	}
 	return t.maybeStage(ctx)

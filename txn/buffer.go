@@ -39,12 +39,10 @@ func (b *writeBuffer) get(key []byte) (*kv.Write, bool) {
 // put buffers a write; the slices are copied (a nil value becomes empty).
 func (b *writeBuffer) put(key, value []byte, del bool) {
 	if w, ok := b.get(key); ok {
-		b.size -= len(w.Value)
-		w.Value, w.Delete = nil, del
 		if !del {
-			w.Value = clone(value)
+			value = clone(value)
 		}
-		b.size += len(w.Value)
+		b.overwrite(w, value, del)
 		return
 	}
 	if b.tree == nil {
@@ -57,6 +55,20 @@ func (b *writeBuffer) put(key, value []byte, del bool) {
 	}
 	b.tree.ReplaceOrInsert(k, w)
 	b.size += len(key) + len(w.Value) + writeOverhead
+}
+
+// overwrite replaces the buffered write w, keeping value (a nil value of
+// a put becomes empty).
+func (b *writeBuffer) overwrite(w *kv.Write, value []byte, del bool) {
+	b.size -= len(w.Value)
+	w.Value, w.Delete = nil, del
+	if !del {
+		w.Value = value
+		if w.Value == nil {
+			w.Value = []byte{}
+		}
+	}
+	b.size += len(w.Value)
 }
 
 // insertNew buffers a put of key, which the caller found unbuffered, with
