@@ -119,7 +119,7 @@ func (p *planner) addPrimaryKey(ec *execCtx, t *catalog.Table, c *ast.Constraint
 		if err := txn.DeleteBatch(ec.ctx, bulkTxn(ec.tx), keys); err != nil {
 			return err
 		}
-		if len(kvs) < copyPage {
+		if int64(len(kvs)) < copyPage {
 			break
 		}
 		next = append(append([]byte(nil), kvs[len(kvs)-1].Key...), 0)

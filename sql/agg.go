@@ -105,45 +105,118 @@ func (p *planner) aggregate(e *ast.AggregateFuncExpr, sc *scope) (expr, error) {
 	return &aggRefExpr{idx: len(sc.aggs.groupCols) + len(sc.aggs.specs) - 1, t: spec.t}, nil
 }
 
-// groups aggregates rows into one row per group (exactly one without GROUP
-// BY, even over no rows) and applies HAVING.
+// groups aggregates rows into one row per group: the group's values, then
+// the aggregates' results (see grouper).
 func (a *aggList) groups(ec *execCtx, rows []scannedRow) ([]scannedRow, error) {
-	var order []string
-	members := map[string][]scannedRow{}
-	if len(a.groupCols) == 0 {
-		order, members[""] = []string{""}, rows
-	} else {
-		for _, r := range rows {
-			var k []byte
-			for _, g := range a.groupExprs {
-				v, err := g.eval(ec, r.row)
-				if err != nil {
-					return nil, err
-				}
-				k = rowenc.AppendKey(k, v, rowenc.Ascending)
-			}
-			if _, ok := members[string(k)]; !ok {
-				order = append(order, string(k))
-			}
-			members[string(k)] = append(members[string(k)], r)
-		}
-	}
-	var out []scannedRow
-	for _, k := range order {
-		g := members[k]
-		vals, err := a.run(ec, g)
-		if err != nil {
+	g := a.newGrouper()
+	for _, r := range rows {
+		if err := g.add(ec, r); err != nil {
 			return nil, err
 		}
-		row := make([]rowenc.Value, 0, len(a.groupCols)+len(vals))
+	}
+	return g.results(ec)
+}
+
+// grouper aggregates rows fed one at a time, keeping per group its first
+// row and the aggregates' running state, not the rows: a scan streamed
+// into it aggregates a table of any size in memory that grows with the
+// number of groups (and the distinct values of DISTINCT aggregates).
+type grouper struct {
+	a      *aggList
+	order  []string // group keys in order of first appearance
+	groups map[string]*group
+}
+
+type group struct {
+	first []rowenc.Value // the group's first row, for the group values
+	accs  []aggAcc
+}
+
+func (a *aggList) newGrouper() *grouper {
+	return &grouper{a: a, groups: map[string]*group{}}
+}
+
+func (g *grouper) add(ec *execCtx, r scannedRow) error {
+	var k []byte
+	for _, e := range g.a.groupExprs {
+		v, err := e.eval(ec, r.row)
+		if err != nil {
+			return err
+		}
+		k = rowenc.AppendKey(k, v, rowenc.Ascending)
+	}
+	grp := g.groups[string(k)]
+	if grp == nil {
+		grp = g.newGroup(string(k), r.row)
+	}
+	for i := range grp.accs {
+		if err := grp.accs[i].add(ec, r.row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (g *grouper) newGroup(key string, first []rowenc.Value) *group {
+	grp := &group{first: first, accs: g.a.newAccs()}
+	g.groups[key] = grp
+	g.order = append(g.order, key)
+	return grp
+}
+
+func (a *aggList) newAccs() []aggAcc {
+	accs := make([]aggAcc, len(a.specs))
+	for i := range accs {
+		accs[i].spec = a.specs[i]
+	}
+	return accs
+}
+
+// run aggregates the rows of one group into the aggregates' results.
+func (a *aggList) run(ec *execCtx, rows []scannedRow) ([]rowenc.Value, error) {
+	accs := a.newAccs()
+	for _, r := range rows {
+		for i := range accs {
+			if err := accs[i].add(ec, r.row); err != nil {
+				return nil, err
+			}
+		}
+	}
+	out := make([]rowenc.Value, len(accs))
+	for i := range accs {
+		var err error
+		if out[i], err = accs[i].result(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// results returns a row per group (without GROUP BY, one even for no rows)
+// that passes HAVING.
+func (g *grouper) results(ec *execCtx) ([]scannedRow, error) {
+	a := g.a
+	if len(a.groupCols) == 0 && len(g.order) == 0 {
+		g.newGroup("", nil)
+	}
+	var out []scannedRow
+	for _, k := range g.order {
+		grp := g.groups[k]
+		row := make([]rowenc.Value, 0, len(a.groupCols)+len(a.specs))
 		for _, ge := range a.groupExprs {
-			v, err := ge.eval(ec, g[0].row)
+			v, err := ge.eval(ec, grp.first)
 			if err != nil {
 				return nil, err
 			}
 			row = append(row, v)
 		}
-		row = append(row, vals...)
+		for i := range grp.accs {
+			v, err := grp.accs[i].result()
+			if err != nil {
+				return nil, err
+			}
+			row = append(row, v)
+		}
 		if a.having != nil {
 			v, err := a.having.eval(ec, row)
 			if err != nil {
@@ -158,99 +231,100 @@ func (a *aggList) groups(ec *execCtx, rows []scannedRow) ([]scannedRow, error) {
 	return out, nil
 }
 
-// run aggregates the rows of one group into the aggregates' results.
-func (a *aggList) run(ec *execCtx, rows []scannedRow) ([]rowenc.Value, error) {
-	out := make([]rowenc.Value, len(a.specs))
-	for i, s := range a.specs {
-		var count int64
-		var isum int64
-		var fsum float64
-		var dsum apd.Decimal
-		var best rowenc.Value
-		seen := map[string]bool{}
-		for _, r := range rows {
-			var v rowenc.Value
-			if s.arg != nil {
-				var err error
-				if v, err = s.arg.eval(ec, r.row); err != nil {
-					return nil, err
-				}
-				if v.IsNull() {
-					continue
-				}
-				if s.distinct {
-					k := string(rowenc.AppendKey(nil, v, rowenc.Ascending))
-					if seen[k] {
-						continue
-					}
-					seen[k] = true
-				}
-			}
-			count++
-			switch s.fn {
-			case "sum", "avg":
-				if s.t.OID == types.OIDNumeric {
-					d, err := toDecimal(v)
-					if err != nil {
-						return nil, err
-					}
-					if _, err := dctx.Add(&dsum, &dsum, d); err != nil {
-						return nil, pgerror.New(pgerror.CodeNumericValueOutOfRange, "value overflows numeric format")
-					}
-				} else if v.Kind == rowenc.KindInt && s.fn == "sum" {
-					n := isum + v.I
-					if (isum > 0 && v.I > 0 && n < 0) || (isum < 0 && v.I < 0 && n >= 0) {
-						return nil, outOfRange(types.Int8)
-					}
-					isum = n
-				} else {
-					fsum += toFloat(v)
-				}
-			// On ties the later value wins, as PostgreSQL's float8smaller,
-			// numeric_smaller, ... keep it (visible for -0 and 0, 1.0
-			// and 1.00).
-			case "min":
-				if best.IsNull() || compareValues(v, best) <= 0 {
-					best = v
-				}
-			case "max":
-				if best.IsNull() || compareValues(v, best) >= 0 {
-					best = v
-				}
-			}
+// aggAcc is the running state of one aggregate over one group's rows.
+type aggAcc struct {
+	spec  *aggSpec
+	count int64
+	isum  int64
+	fsum  float64
+	dsum  apd.Decimal
+	best  rowenc.Value
+	seen  map[string]bool // DISTINCT: the argument values seen
+}
+
+func (acc *aggAcc) add(ec *execCtx, row []rowenc.Value) error {
+	s := acc.spec
+	var v rowenc.Value
+	if s.arg != nil {
+		var err error
+		if v, err = s.arg.eval(ec, row); err != nil {
+			return err
 		}
-		switch s.fn {
-		case "count":
-			out[i] = rowenc.Int(count)
-		case "sum":
-			if count > 0 {
-				if s.t.OID == types.OIDNumeric {
-					v, err := decimalResult(&dsum)
-					if err != nil {
-						return nil, err
-					}
-					out[i] = v
-				} else if s.t.IsInteger() {
-					out[i] = rowenc.Int(isum)
-				} else {
-					out[i] = rowenc.Float(fsum)
-				}
+		if v.IsNull() {
+			return nil
+		}
+		if s.distinct {
+			k := string(rowenc.AppendKey(nil, v, rowenc.Ascending))
+			if acc.seen[k] {
+				return nil
 			}
-		case "avg":
-			if count > 0 && s.t.OID == types.OIDNumeric {
-				v, err := decimalDiv(&dsum, apd.New(count, 0))
-				if err != nil {
-					return nil, err
-				}
-				out[i] = v
-			} else if count > 0 {
-				out[i] = rowenc.Float(fsum / float64(count))
+			if acc.seen == nil {
+				acc.seen = map[string]bool{}
 			}
-		default:
-			out[i] = best
+			acc.seen[k] = true
 		}
 	}
-	return out, nil
+	acc.count++
+	switch s.fn {
+	case "sum", "avg":
+		if s.t.OID == types.OIDNumeric {
+			d, err := toDecimal(v)
+			if err != nil {
+				return err
+			}
+			if _, err := dctx.Add(&acc.dsum, &acc.dsum, d); err != nil {
+				return pgerror.New(pgerror.CodeNumericValueOutOfRange, "value overflows numeric format")
+			}
+		} else if v.Kind == rowenc.KindInt && s.fn == "sum" {
+			n := acc.isum + v.I
+			if (acc.isum > 0 && v.I > 0 && n < 0) || (acc.isum < 0 && v.I < 0 && n >= 0) {
+				return outOfRange(types.Int8)
+			}
+			acc.isum = n
+		} else {
+			acc.fsum += toFloat(v)
+		}
+	// On ties the later value wins, as PostgreSQL's float8smaller,
+	// numeric_smaller, ... keep it (visible for -0 and 0, 1.0
+	// and 1.00).
+	case "min":
+		if acc.best.IsNull() || compareValues(v, acc.best) <= 0 {
+			acc.best = v
+		}
+	case "max":
+		if acc.best.IsNull() || compareValues(v, acc.best) >= 0 {
+			acc.best = v
+		}
+	}
+	return nil
+}
+
+func (acc *aggAcc) result() (rowenc.Value, error) {
+	s := acc.spec
+	switch s.fn {
+	case "count":
+		return rowenc.Int(acc.count), nil
+	case "sum":
+		if acc.count == 0 {
+			return rowenc.Value{}, nil
+		}
+		if s.t.OID == types.OIDNumeric {
+			return decimalResult(&acc.dsum)
+		}
+		if s.t.IsInteger() {
+			return rowenc.Int(acc.isum), nil
+		}
+		return rowenc.Float(acc.fsum), nil
+	case "avg":
+		if acc.count > 0 && s.t.OID == types.OIDNumeric {
+			return decimalDiv(&acc.dsum, apd.New(acc.count, 0))
+		}
+		if acc.count > 0 {
+			return rowenc.Float(acc.fsum / float64(acc.count)), nil
+		}
+		return rowenc.Value{}, nil
+	}
+	return acc.best, nil
 }
 
 // setType gives the aggregate its result type from its argument's.

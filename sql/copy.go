@@ -49,7 +49,7 @@ import (
 // see the table as it was, and its COPYs would run side by side.
 
 // copyPage is how many rows COPY TO reads per Scan.
-const copyPage = 1000
+var copyPage int64 = 1000 // a variable for tests
 
 // isStreamed reports whether n must talk to the client while it runs, so
 // its results cannot be buffered for a retry.
@@ -317,7 +317,7 @@ func (cp *copyPlan) copyIn(ec *execCtx, c Copier, w ResultWriter) error {
 			return err
 		}
 		n++
-		if n%copyPage == 0 {
+		if int64(n)%copyPage == 0 {
 			if err := ec.ctx.Err(); err != nil {
 				return err
 			}
@@ -381,7 +381,7 @@ func (cp *copyPlan) copyOut(ec *execCtx, c Copier, w ResultWriter) error {
 				return err
 			}
 		}
-		if len(kvs) < copyPage {
+		if int64(len(kvs)) < copyPage {
 			break
 		}
 		start = append(append([]byte(nil), kvs[len(kvs)-1].Key...), 0)

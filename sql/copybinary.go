@@ -206,7 +206,7 @@ func (cp *copyPlan) copyInBinary(ec *execCtx, c BinaryCopier, w ResultWriter) er
 			return err
 		}
 		n++
-		if n%copyPage == 0 {
+		if int64(n)%copyPage == 0 {
 			if err := ec.ctx.Err(); err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -258,6 +259,60 @@ func (sp *scanPlan) rows(ec *execCtx) ([]scannedRow, error) {
 		out = append(out, scannedRow{key: kv.Key, row: row})
 	}
 	return out, nil
+}
+
+// each calls fn with each row rows would return, in the same order, but
+// reads a primary-key range a page of copyPage rows at a time, so that a
+// caller that keeps little of each row (an aggregate, a LIMIT) reads a
+// table of any size in bounded memory. The row passed to fn is its own.
+// fn may return errStopScan to end the scan early.
+func (sp *scanPlan) each(ec *execCtx, fn func(scannedRow) error) error {
+	t := sp.table
+	if sp.index != nil || len(sp.eq) == len(t.PrimaryKey) {
+		rows, err := sp.rows(ec)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := fn(r); err != nil {
+				return stopped(err)
+			}
+		}
+		return nil
+	}
+	_, start, end, ok, err := sp.spanKeys(ec, sp.span, t.IndexPrefix(), t.PrimaryKey, ascending)
+	if err != nil || !ok {
+		return err
+	}
+	for {
+		kvs, err := ec.tx.Scan(ec.ctx, start, end, txn.ScanOptions{MaxKeys: copyPage, ForUpdate: sp.forUpdate})
+		if err != nil {
+			return err
+		}
+		for _, kv := range kvs {
+			row := make([]rowenc.Value, len(t.Columns))
+			if err := t.Decode(kv.Key, kv.Value, row); err != nil {
+				return err
+			}
+			if err := fn(scannedRow{key: kv.Key, row: row}); err != nil {
+				return stopped(err)
+			}
+		}
+		if int64(len(kvs)) < copyPage {
+			return nil
+		}
+		start = append(append([]byte(nil), kvs[len(kvs)-1].Key...), 0)
+	}
+}
+
+// errStopScan, from scanPlan.each's callback, ends the scan without error.
+var errStopScan = errors.New("stop scan")
+
+func stopped(err error) error {
+	if err == errStopScan {
+		return nil
+	}
+	return err
 }
 
 // filterRows keeps the rows for which filter is true.

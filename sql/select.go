@@ -437,10 +437,124 @@ func shortTypeName(t types.T) string {
 	return t.Name()
 }
 
+// streamed reports whether exec reads its one table a page at a time
+// (scanPlan.each) instead of all at once: when each row is done with once
+// it is aggregated, or written out in table order. EXPLAIN ANALYZE keeps
+// the staged path, which times each stage.
+func (sp *selectPlan) streamed(ec *execCtx) bool {
+	return ec.analyze == nil && sp.scan != nil && sp.join == nil && len(sp.wins.funcs) == 0 &&
+		(sp.aggs != nil || (!sp.distinct && len(sp.order) == 0))
+}
+
+// passes reports whether row satisfies filter (nil: every row does).
+func passes(ec *execCtx, filter expr, row []rowenc.Value) (bool, error) {
+	if filter == nil {
+		return true, nil
+	}
+	v, err := filter.eval(ec, row)
+	return err == nil && !v.IsNull() && v.Bool(), err
+}
+
+// execStreamed is exec without aggregates, ordering or DISTINCT: rows are
+// filtered, projected and written as the scan reads them, and the scan
+// stops at the LIMIT.
+func (sp *selectPlan) execStreamed(ec *execCtx, w ResultWriter) error {
+	offset, limit, err := sp.bounds(ec)
+	if err != nil {
+		return err
+	}
+	if err := w.Columns(sp.cols); err != nil {
+		return err
+	}
+	n := int64(0)
+	if limit != 0 {
+		err = sp.scan.each(ec, func(r scannedRow) error {
+			if ok, err := passes(ec, sp.filter, r.row); err != nil || !ok {
+				return err
+			}
+			out := make([]rowenc.Value, len(sp.proj))
+			for i, e := range sp.proj {
+				v, err := e.eval(ec, r.row)
+				if err != nil {
+					return err
+				}
+				out[i] = v
+			}
+			// As in PostgreSQL, rows OFFSET skips are computed (and may
+			// fail); rows past the LIMIT are not.
+			if offset > 0 {
+				offset--
+				return nil
+			}
+			if err := w.Row(out); err != nil {
+				return err
+			}
+			if n++; n == limit {
+				return errStopScan
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		return err
+	}
+	return w.Complete(fmt.Sprintf("SELECT %d", n))
+}
+
+// bounds evaluates OFFSET and LIMIT: limit is -1 without one.
+func (sp *selectPlan) bounds(ec *execCtx) (offset, limit int64, err error) {
+	limit = -1
+	if sp.offset != nil {
+		v, err := sp.offset.eval(ec, nil)
+		if err != nil {
+			return 0, 0, err
+		}
+		if !v.IsNull() {
+			if v.I < 0 {
+				return 0, 0, pgerror.New("2201X", "OFFSET must not be negative")
+			}
+			offset = v.I
+		}
+	}
+	if sp.limit != nil {
+		v, err := sp.limit.eval(ec, nil)
+		if err != nil {
+			return 0, 0, err
+		}
+		if !v.IsNull() {
+			if v.I < 0 {
+				return 0, 0, pgerror.New("2201W", "LIMIT must not be negative")
+			}
+			limit = v.I
+		}
+	}
+	return offset, limit, nil
+}
+
 func (sp *selectPlan) exec(ec *execCtx, w ResultWriter) error {
+	streamed := sp.streamed(ec)
+	if streamed && sp.aggs == nil {
+		return sp.execStreamed(ec, w)
+	}
 	var rows []scannedRow
 	t0 := ec.stageStart()
-	if sp.join != nil {
+	if streamed {
+		// Aggregated as read: the rows are not kept, only each group's
+		// running state.
+		g := sp.aggs.newGrouper()
+		err := sp.scan.each(ec, func(r scannedRow) error {
+			if ok, err := passes(ec, sp.filter, r.row); err != nil || !ok {
+				return err
+			}
+			return g.add(ec, r)
+		})
+		if err != nil {
+			return err
+		}
+		if rows, err = g.results(ec); err != nil {
+			return err
+		}
+	} else if sp.join != nil {
 		var err error
 		if rows, err = sp.join.rows(ec); err != nil {
 			return err
@@ -471,7 +585,7 @@ func (sp *selectPlan) exec(ec *execCtx, w ResultWriter) error {
 			t0 = ec.stage("filter", len(rows), t0)
 		}
 	}
-	if sp.aggs != nil {
+	if sp.aggs != nil && !streamed {
 		var err error
 		if rows, err = sp.aggs.groups(ec, rows); err != nil {
 			return err
@@ -557,30 +671,13 @@ func (sp *selectPlan) exec(ec *execCtx, w ResultWriter) error {
 	if len(sp.order) > 0 {
 		t0 = ec.stage("sort", len(out), t0)
 	}
-	lo, hi := 0, len(out)
-	if sp.offset != nil {
-		v, err := sp.offset.eval(ec, nil)
-		if err != nil {
-			return err
-		}
-		if !v.IsNull() {
-			if v.I < 0 {
-				return pgerror.New("2201X", "OFFSET must not be negative")
-			}
-			lo = int(min(v.I, int64(len(out))))
-		}
+	offset, limit, err := sp.bounds(ec)
+	if err != nil {
+		return err
 	}
-	if sp.limit != nil {
-		v, err := sp.limit.eval(ec, nil)
-		if err != nil {
-			return err
-		}
-		if !v.IsNull() {
-			if v.I < 0 {
-				return pgerror.New("2201W", "LIMIT must not be negative")
-			}
-			hi = lo + int(min(v.I, int64(len(out)-lo)))
-		}
+	lo, hi := int(min(offset, int64(len(out)))), len(out)
+	if limit >= 0 {
+		hi = lo + int(min(limit, int64(len(out)-lo)))
 	}
 	ec.stage("limit", hi-lo, t0)
 	if err := w.Columns(sp.cols); err != nil {
