@@ -42,7 +42,8 @@ package sql
 // transaction (read-only when they only read), whose results are buffered
 // until it commits so that a retryable conflict (txn.ErrRetryable) can be
 // retried invisibly, up to Config.MaxRetries times, with the priority the
-// conflict hands back. In a block, a conflict reaches the client as 40001
+// conflict hands back. Past resultsBufferValues values the results stream
+// to the client instead, and a conflict after that reaches it as 40001. In a block, a conflict reaches the client as 40001
 // and fails the block. statement_timeout and the caller's ctx bound each
 // call (57014).
 //

@@ -277,15 +277,17 @@ func (s *session) execImplicit(ctx context.Context, stmts []front.Parsed, ptypes
 		buf = &bufferWriter{}
 	}
 	s.implicitBuf = nil // not shared with a nested implicit transaction
+	buf.dest = w
 	defer func() {
 		buf.reset()
+		buf.dest = nil
 		s.implicitBuf = buf
 	}()
 	for attempt := 0; ; attempt++ {
 		buf.reset()
 		err := s.attemptImplicit(ctx, stmts, ptypes, params, buf, opts)
 		var re *txn.RetryableError
-		if errors.Is(err, txn.ErrRetryable) && attempt < s.srv.cfg.MaxRetries && ctx.Err() == nil {
+		if errors.Is(err, txn.ErrRetryable) && !buf.streaming && attempt < s.srv.cfg.MaxRetries && ctx.Err() == nil {
 			if errors.As(err, &re) {
 				opts.Priority = re.Priority
 			}
@@ -351,7 +353,19 @@ func (s *session) execStmt(ctx context.Context, tx txn.Txn, st *front.Parsed, pt
 type bufferWriter struct {
 	calls []bufferedCall
 	vals  []rowenc.Value // the rows' values, in order
+	// dest, if set, is where the buffer goes once it holds more than
+	// resultsBufferValues values: it is replayed there and every later call
+	// is forwarded (streaming), so that a large result is not held in
+	// memory. The results of an attempt that streams cannot be taken back,
+	// so that attempt is not retried (CockroachDB's results buffer works
+	// the same way).
+	dest      ResultWriter
+	streaming bool
 }
+
+// resultsBufferValues is how many result values an implicit transaction
+// buffers for an invisible retry before it streams them to the client.
+const resultsBufferValues = 1 << 14
 
 type bufferedCall struct {
 	kind callKind
@@ -378,6 +392,7 @@ const (
 const maxKeptValues = 1 << 12
 
 func (b *bufferWriter) reset() {
+	b.streaming = false
 	clear(b.calls)
 	b.calls = b.calls[:0]
 	if cap(b.vals) > maxKeptValues {
@@ -388,32 +403,59 @@ func (b *bufferWriter) reset() {
 }
 
 func (b *bufferWriter) Columns(cols []Column) error {
+	if b.streaming {
+		return b.dest.Columns(cols)
+	}
 	b.calls = append(b.calls, bufferedCall{kind: callColumns, cols: append([]Column(nil), cols...)})
 	return nil
 }
 
 func (b *bufferWriter) Row(row []rowenc.Value) error {
+	if b.streaming {
+		return b.dest.Row(row)
+	}
 	b.vals = append(b.vals, row...)
 	b.calls = append(b.calls, bufferedCall{kind: callRow, n: len(row)})
+	if b.dest != nil && len(b.vals) > resultsBufferValues {
+		// From here on the attempt's results reach the client as they
+		// come.
+		if err := b.replay(b.dest); err != nil {
+			return err
+		}
+		b.reset()
+		b.streaming = true
+	}
 	return nil
 }
 
 func (b *bufferWriter) Complete(tag string) error {
+	if b.streaming {
+		return b.dest.Complete(tag)
+	}
 	b.calls = append(b.calls, bufferedCall{kind: callComplete, a: tag})
 	return nil
 }
 
 func (b *bufferWriter) EmptyQuery() error {
+	if b.streaming {
+		return b.dest.EmptyQuery()
+	}
 	b.calls = append(b.calls, bufferedCall{kind: callEmptyQuery})
 	return nil
 }
 
 func (b *bufferWriter) Notice(severity, code, message string) error {
+	if b.streaming {
+		return b.dest.Notice(severity, code, message)
+	}
 	b.calls = append(b.calls, bufferedCall{kind: callNotice, a: severity, b: code, c: message})
 	return nil
 }
 
 func (b *bufferWriter) ParameterStatus(name, value string) error {
+	if b.streaming {
+		return b.dest.ParameterStatus(name, value)
+	}
 	b.calls = append(b.calls, bufferedCall{kind: callParameterStatus, a: name, b: value})
 	return nil
 }

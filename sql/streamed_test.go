@@ -2,8 +2,13 @@ package sql
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
+
+	"github.com/meridiandb/meridian/sql/internal/memdb"
+	"github.com/meridiandb/meridian/sql/pgerror"
 )
 
 // TestStreamedSelect runs the queries exec streams (scanPlan.each: a page
@@ -59,4 +64,45 @@ func TestStreamedSelect(t *testing.T) {
 		t.Errorf("FOR UPDATE rows = %s", got)
 	}
 	mustExec(t, s, "COMMIT")
+}
+
+// TestLargeResultStreams: an implicit transaction buffers its results for
+// an invisible retry only up to resultsBufferValues; past that they reach
+// the client as they come, and a retryable error after that point is the
+// client's (40001), not retried behind rows it already has.
+func TestLargeResultStreams(t *testing.T) {
+	ctx := context.Background()
+	db := memdb.New()
+	s := mustSession(t, db)
+	mustExec(t, s, "CREATE TABLE t (id INT PRIMARY KEY)")
+	const n = resultsBufferValues + 100
+	var vals strings.Builder
+	for i := 1; i <= n; i++ {
+		if i > 1 {
+			vals.WriteString(", ")
+		}
+		fmt.Fprintf(&vals, "(%d)", i)
+	}
+	mustExec(t, s, "INSERT INTO t VALUES "+vals.String())
+
+	// Small: retried invisibly.
+	db.FailCommits.Store(1)
+	if w := mustExec(t, s, "SELECT id FROM t WHERE id <= 10"); len(w.got) != 10 {
+		t.Fatalf("small result after a retry: %d rows", len(w.got))
+	}
+	// Large: streamed, then the failed commit reaches the client.
+	db.FailCommits.Store(1)
+	w := &rowsWriter{}
+	err := s.ExecSimple(ctx, "SELECT id FROM t", w)
+	var pe *pgerror.Error
+	if !errors.As(err, &pe) || pe.Code != pgerror.CodeSerializationFailure {
+		t.Fatalf("large result with a failed commit: %v", err)
+	}
+	if len(w.got) != n {
+		t.Fatalf("%d rows streamed before the error, want %d", len(w.got), n)
+	}
+	w = mustExec(t, s, "SELECT id FROM t")
+	if len(w.got) != n || fmt.Sprint(w.tags) != fmt.Sprintf("[SELECT %d]", n) {
+		t.Fatalf("large result: %d rows, tags %v", len(w.got), w.tags)
+	}
 }
