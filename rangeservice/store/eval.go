@@ -175,7 +175,19 @@ func (s *Store) lockedGets(ctx context.Context, txn kv.TxnMeta, reqs []kv.Reques
 func (s *Store) lockedScan(ctx context.Context, txn kv.TxnMeta, r *kv.ScanRequest) (*kv.ScanResponse, error) {
 	// The whole span is locked, even when MaxKeys will stop the scan early:
 	// simple and correct (a tighter lock is a later optimisation).
-	if err := s.acquire(ctx, txn, kv.Span{Key: r.Key, EndKey: r.EndKey}, kv.LockShared); err != nil {
+	//
+	// A locking scan of the whole span returns every row in it, to be
+	// locked exclusively: one exclusive lock on the span is the same
+	// protection (and keeps inserts out, as the shared one would), takes
+	// one lock-table entry instead of one per row (an UPDATE of a million
+	// rows), and, taken before reading, makes two such scans queue instead
+	// of both taking the shared lock and deadlocking on their upgrades.
+	whole := r.KeyLocking == kv.LockExclusive && r.MaxKeys == 0
+	str := kv.LockShared
+	if whole {
+		str = kv.LockExclusive
+	}
+	if err := s.acquire(ctx, txn, kv.Span{Key: r.Key, EndKey: r.EndKey}, str); err != nil {
 		return nil, err
 	}
 	var resp *kv.ScanResponse
@@ -188,7 +200,7 @@ func (s *Store) lockedScan(ctx context.Context, txn kv.TxnMeta, r *kv.ScanReques
 	if err != nil {
 		return nil, err
 	}
-	if r.KeyLocking == kv.LockExclusive {
+	if r.KeyLocking == kv.LockExclusive && !whole {
 		// The shared span lock keeps every other writer out, so the rows
 		// cannot change while we upgrade them.
 		for _, row := range resp.Rows {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/meridiandb/meridian/clock"
 	"github.com/meridiandb/meridian/kv"
+	"github.com/meridiandb/meridian/rangeservice/concurrency"
 )
 
 func commit(t *testing.T, s *Store, writes ...kv.Write) {
@@ -250,5 +252,54 @@ func TestCommitWithCancelledContext(t *testing.T) {
 	}
 	if got := s.LockTable().String(); got != "empty\n" {
 		t.Fatalf("locks left:\n%s", got)
+	}
+}
+
+// TestLockingScanOfWholeSpan: a locking scan without a limit takes one
+// exclusive lock on its span instead of one per row, and a second such
+// scan of the span waits for the first transaction rather than sharing
+// the span and deadlocking on the upgrades.
+func TestLockingScanOfWholeSpan(t *testing.T) {
+	waiting := make(chan struct{}, 10)
+	cfg := Config{Dir: MemoryDir}
+	cfg.Knobs.Locks.OnWait = func(concurrency.Request, concurrency.WaiterID) { waiting <- struct{}{} }
+	s, err := Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var ws []kv.Write
+	for i := range 100 {
+		ws = append(ws, kv.Write{Key: []byte(fmt.Sprintf("k%03d", i)), Value: []byte("v")})
+	}
+	commit(t, s, ws...)
+	ctx := context.Background()
+	scan := &kv.ScanRequest{Key: []byte("k"), EndKey: []byte("l"), KeyLocking: kv.LockExclusive}
+	a := &kv.TxnMeta{ID: kv.NewTxnID(), Priority: 1, ReadTimestamp: s.Clock().Now()}
+	br, err := s.Send(ctx, &kv.BatchRequest{Txn: a, Requests: []kv.Request{scan}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(br.Responses[0].(*kv.ScanResponse).Rows); n != 100 {
+		t.Fatalf("%d rows", n)
+	}
+	if lines := strings.Count(s.LockTable().String(), "\n"); lines > 3 {
+		t.Fatalf("lock table after one locking scan of 100 rows:\n%s", s.LockTable())
+	}
+	b := &kv.TxnMeta{ID: kv.NewTxnID(), Priority: 2, ReadTimestamp: s.Clock().Now()}
+	done := make(chan error)
+	go func() {
+		_, err := s.Send(ctx, &kv.BatchRequest{Txn: b, Requests: []kv.Request{scan}})
+		done <- err
+	}()
+	<-waiting
+	if _, err := s.Send(ctx, &kv.BatchRequest{Txn: a, Requests: []kv.Request{&kv.EndTxnRequest{Commit: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("second locking scan: %v", err)
+	}
+	if _, err := s.Send(ctx, &kv.BatchRequest{Txn: b, Requests: []kv.Request{&kv.EndTxnRequest{}}}); err != nil {
+		t.Fatal(err)
 	}
 }
