@@ -161,7 +161,9 @@ type GetResponse struct {
 // ScanRequest reads the live keys in [Key, EndKey). In a read-write
 // transaction it first takes a shared span lock on the whole [Key, EndKey)
 // (so no other transaction can insert into it: no phantoms), and when
-// KeyLocking is LockExclusive also an exclusive lock on every key returned.
+// KeyLocking is LockExclusive also an exclusive lock on every key returned;
+// without MaxKeys, every key in the span is returned, and one exclusive
+// lock on the span replaces both.
 type ScanRequest struct {
 	Key, EndKey []byte
 	// MaxKeys stops after this many keys; zero means no limit.
