@@ -2,6 +2,7 @@ package sql
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/meridiandb/meridian/sql/catalog"
 	"github.com/meridiandb/meridian/sql/pgerror"
@@ -83,7 +84,65 @@ func (p *planner) planUpdate(n *ast.UpdateStmt) (plan, error) {
 	return up, nil
 }
 
+// streams reports whether the update may write each row as the scan reads
+// it: it sets no column of the primary key or of an index, so no row
+// moves and no index entry changes, and a row written is never read again
+// nor in the way of another.
+func (up *updatePlan) streams() bool {
+	t := up.scan.table
+	for i := range up.sets {
+		if t.IsKey(i) {
+			return false
+		}
+		for k := range t.Indexes {
+			if slices.Contains(t.Indexes[k].Cols(), i) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// execStreamed updates the rows as the scan reads them, a page at a time,
+// so that an UPDATE of every row of a large table does not hold them all.
+func (up *updatePlan) execStreamed(ec *execCtx, w ResultWriter) error {
+	t := up.scan.table
+	n := 0
+	err := up.scan.each(ec, func(r scannedRow) error {
+		if ok, err := passes(ec, up.filter, r.row); err != nil || !ok {
+			return err
+		}
+		nr := append([]rowenc.Value(nil), r.row...)
+		for i, e := range up.sets {
+			v, err := e.eval(ec, r.row)
+			if err != nil {
+				return err
+			}
+			nr[i] = v
+		}
+		if err := checkRow(ec, t, up.checks, nr); err != nil {
+			return err
+		}
+		val, err := t.EncodeValue(nr)
+		if err != nil {
+			return err
+		}
+		if err := ec.tx.Put(ec.ctx, r.key, val); err != nil {
+			return err
+		}
+		n++
+		return up.ret.add(ec, nr)
+	})
+	if err != nil {
+		return err
+	}
+	return up.ret.complete(w, fmt.Sprintf("UPDATE %d", n))
+}
+
 func (up *updatePlan) exec(ec *execCtx, w ResultWriter) error {
+	if up.streams() {
+		return up.execStreamed(ec, w)
+	}
 	t := up.scan.table
 	rows, err := up.scan.rows(ec)
 	if err != nil {
@@ -184,26 +243,27 @@ func (p *planner) planDelete(n *ast.DeleteStmt) (plan, error) {
 	return &deletePlan{scan: newScanPlan(t, sc.alias, 0, filter, true), filter: filter, ret: ret}, nil
 }
 
+// exec deletes the rows as the scan reads them, a page at a time: a row
+// deleted is behind the scan and never read again.
 func (dp *deletePlan) exec(ec *execCtx, w ResultWriter) error {
-	rows, err := dp.scan.rows(ec)
-	if err != nil {
-		return err
-	}
-	if rows, err = filterRows(ec, rows, dp.filter); err != nil {
-		return err
-	}
-	for _, r := range rows {
+	n := 0
+	err := dp.scan.each(ec, func(r scannedRow) error {
+		if ok, err := passes(ec, dp.filter, r.row); err != nil || !ok {
+			return err
+		}
 		if err := ec.tx.Delete(ec.ctx, r.key); err != nil {
 			return err
 		}
 		if err := delIndexEntries(ec, dp.scan.table, r.row, nil); err != nil {
 			return err
 		}
-		if err := dp.ret.add(ec, r.row); err != nil {
-			return err
-		}
+		n++
+		return dp.ret.add(ec, r.row)
+	})
+	if err != nil {
+		return err
 	}
-	return dp.ret.complete(w, fmt.Sprintf("DELETE %d", len(rows)))
+	return dp.ret.complete(w, fmt.Sprintf("DELETE %d", n))
 }
 
 func (dp *deletePlan) explain() []string {

@@ -284,6 +284,14 @@ func (sp *scanPlan) each(ec *execCtx, fn func(scannedRow) error) error {
 	if err != nil || !ok {
 		return err
 	}
+	if sp.forUpdate {
+		// Every row of the span is locked as it is read, as rows would in
+		// one scan (kv.ScanRequest): one exclusive lock on the span first
+		// spares the lock table an entry per row of the pages.
+		if err := txn.LockSpan(ec.ctx, bulkTxn(ec.tx), start, end); err != nil {
+			return err
+		}
+	}
 	for {
 		kvs, err := ec.tx.Scan(ec.ctx, start, end, txn.ScanOptions{MaxKeys: copyPage, ForUpdate: sp.forUpdate})
 		if err != nil {

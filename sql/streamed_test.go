@@ -64,6 +64,28 @@ func TestStreamedSelect(t *testing.T) {
 		t.Errorf("FOR UPDATE rows = %s", got)
 	}
 	mustExec(t, s, "COMMIT")
+
+	// UPDATE (of no key or indexed column) and DELETE write as they read.
+	if w := mustExec(t, s, "UPDATE t SET v = v + 100 WHERE id % 2 = 0"); fmt.Sprint(w.tags) != "[UPDATE 25]" {
+		t.Errorf("UPDATE tag %v", w.tags)
+	}
+	if got := fmt.Sprint(mustExec(t, s, "SELECT sum(v) FROM t").got); got != fmt.Sprintf("[[%d]]", sum+2500) {
+		t.Errorf("sum after UPDATE = %s, want %d", got, sum+2500)
+	}
+	// Fails at row 30, pages after the first rows were written.
+	if err := s.ExecSimple(ctx, "UPDATE t SET v = 10 / (id - 30)", &rowsWriter{}); err == nil {
+		t.Errorf("UPDATE dividing by zero succeeded")
+	}
+	if got := fmt.Sprint(mustExec(t, s, "SELECT sum(v) FROM t").got); got != fmt.Sprintf("[[%d]]", sum+2500) {
+		t.Errorf("sum after a failed UPDATE = %s", got)
+	}
+	w := mustExec(t, s, "DELETE FROM t WHERE id > 40 OR id < 3 RETURNING id")
+	if fmt.Sprint(w.tags) != "[DELETE 12]" || len(w.got) != 12 {
+		t.Errorf("DELETE: tags %v, %d rows returned", w.tags, len(w.got))
+	}
+	if got := fmt.Sprint(mustExec(t, s, "SELECT count(*), min(id), max(id) FROM t").got); got != "[[38 3 40]]" {
+		t.Errorf("after DELETE: %s", got)
+	}
 }
 
 // TestLargeResultStreams: an implicit transaction buffers its results for
