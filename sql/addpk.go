@@ -18,16 +18,15 @@ func isAddPrimaryKey(spec *ast.AlterTableSpec) bool {
 // key inside the statement's transaction: the table takes a fresh ID
 // (catalog.Renumber), every row is read from the old span in pages and
 // inserted under the new one (23505 on a duplicate, 23502 on a NULL) and
-// deleted from the old one. This is what pgbench -i does after loading. Both
-// spans are locked exclusively for the statement and the rows go in batches
+// deleted from the old one, and the secondary indexes are rebuilt with the
+// new key in their entries. This is what pgbench -i does after loading, and
+// pg_dump's output after creating unique constraints. Both tables are
+// locked exclusively for the statement and the rows go in batches
 // (bulk.go).
 func (p *planner) addPrimaryKey(ec *execCtx, t *catalog.Table, c *ast.Constraint) error {
 	rid := t.ColumnIndex(catalog.RowIDColumn)
 	if rid < 0 || !t.Columns[rid].Hidden || len(t.PrimaryKey) != 1 || t.PrimaryKey[0] != rid {
 		return pgerror.New(pgerror.CodeInvalidTableDefinition, "multiple primary keys for table %q are not allowed", t.Name)
-	}
-	if len(t.Indexes) > 0 {
-		return pgerror.Unsupported("ADD PRIMARY KEY on a table with secondary indexes")
 	}
 	var cols []int
 	for _, k := range c.Keys {
@@ -69,14 +68,14 @@ func (p *planner) addPrimaryKey(ec *execCtx, t *catalog.Table, c *ast.Constraint
 	}
 	start := old.IndexPrefix()
 	end := rowenc.PrefixEnd(start)
-	// Both spans are rewritten whole: lock them once (bulk.go) rather than
-	// row by row. The new one is empty (a fresh table ID).
-	newStart := t.IndexPrefix()
-	if err := txn.LockSpan(ec.ctx, bulkTxn(ec.tx), newStart, rowenc.PrefixEnd(newStart)); err != nil {
-		return err
-	}
-	if err := txn.LockSpan(ec.ctx, bulkTxn(ec.tx), start, end); err != nil {
-		return err
+	// Both tables are rewritten whole, index entries included: lock them
+	// once (bulk.go) rather than row by row. The new one is empty (a fresh
+	// table ID).
+	for _, tb := range []*catalog.Table{t, &old} {
+		from, to := tb.Span()
+		if err := txn.LockSpan(ec.ctx, bulkTxn(ec.tx), from, to); err != nil {
+			return err
+		}
 	}
 	b := newBulkInserter(ec, t, func(row []rowenc.Value, _ int) error {
 		return pgerror.New(pgerror.CodeUniqueViolation, "could not create unique index %q", t.PKName()).
@@ -124,7 +123,18 @@ func (p *planner) addPrimaryKey(ec *execCtx, t *catalog.Table, c *ast.Constraint
 		}
 		next = append(append([]byte(nil), kvs[len(kvs)-1].Key...), 0)
 	}
-	return b.flush()
+	if err := b.flush(); err != nil {
+		return err
+	}
+	// The old index entries go too; the new ones were written with the rows
+	// (bulkInserter), with the new primary key in them.
+	for k := range old.Indexes {
+		from := old.IndexPrefixOf(&old.Indexes[k])
+		if _, err := ec.tx.DeleteRange(ec.ctx, from, rowenc.PrefixEnd(from)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // trimAlreadyExists turns KeyDetail's "Key (a)=(1) already exists." into

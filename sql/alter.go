@@ -22,7 +22,7 @@ func (p *planner) planAlterTable(n *ast.AlterTableStmt) (plan, error) {
 		return nil, err
 	}
 	for _, spec := range n.Specs {
-		if isAddPrimaryKey(spec) {
+		if isAddPrimaryKey(spec) || isAddUnique(spec) {
 			continue
 		}
 		switch spec.Tp {
@@ -49,9 +49,27 @@ func (p *planner) planAlterTable(n *ast.AlterTableStmt) (plan, error) {
 	}}, nil
 }
 
+// isAddUnique reports whether spec is ADD [CONSTRAINT name] UNIQUE (cols):
+// as in PostgreSQL, a unique index of the constraint's name (by default
+// table_cols_key) enforces it.
+func isAddUnique(spec *ast.AlterTableSpec) bool {
+	if spec.Tp != ast.AlterTableAddConstraint || spec.Constraint == nil {
+		return false
+	}
+	switch spec.Constraint.Tp {
+	case ast.ConstraintUniq, ast.ConstraintUniqKey, ast.ConstraintUniqIndex:
+		return true
+	}
+	return false
+}
+
 func (p *planner) alterOne(ec *execCtx, t *catalog.Table, spec *ast.AlterTableSpec, w ResultWriter) error {
 	if isAddPrimaryKey(spec) {
 		return p.addPrimaryKey(ec, t, spec.Constraint)
+	}
+	if isAddUnique(spec) {
+		_, err := addIndex(ec, w, t, spec.Constraint.Name, "key", true, false, spec.Constraint.Keys)
+		return err
 	}
 	switch spec.Tp {
 	case ast.AlterTableAddColumns:
@@ -65,7 +83,7 @@ func (p *planner) alterOne(ec *execCtx, t *catalog.Table, spec *ast.AlterTableSp
 		i := t.ColumnIndex(name)
 		if i < 0 || t.Columns[i].Hidden {
 			if spec.IfExists {
-				return w.Notice("NOTICE", pgerror.CodeSuccessfulCompletion, "column \""+name+"\" of relation \""+t.Name+"\" does not exist, skipping")
+				return ec.notice(w, pgerror.CodeSuccessfulCompletion, "column \""+name+"\" of relation \""+t.Name+"\" does not exist, skipping")
 			}
 			return pgerror.New(pgerror.CodeUndefinedColumn, "column %q of relation %q does not exist", name, t.Name)
 		}
@@ -136,7 +154,7 @@ func (p *planner) addColumn(ec *execCtx, t *catalog.Table, cd *ast.ColumnDef, if
 	name := cd.Name.Name.O
 	if t.ColumnIndex(name) >= 0 {
 		if ifNotExists {
-			return w.Notice("NOTICE", pgerror.CodeDuplicateColumn, "column \""+name+"\" of relation \""+t.Name+"\" already exists, skipping")
+			return ec.notice(w, pgerror.CodeDuplicateColumn, "column \""+name+"\" of relation \""+t.Name+"\" already exists, skipping")
 		}
 		return pgerror.New(pgerror.CodeDuplicateColumn, "column %q of relation %q already exists", name, t.Name)
 	}

@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/meridiandb/meridian/sql/catalog"
 	"github.com/meridiandb/meridian/sql/pgerror"
+	"github.com/meridiandb/meridian/txn"
 )
 
 // TestCopyIndexesLikeInserts checks COPY's batched writes of secondary
@@ -106,5 +108,72 @@ func TestCopyIndexesLikeInserts(t *testing.T) {
 	t.Logf("%d of 60 seeds failed, %d of them in the unique index", failures, byIndex)
 	if failures < 10 || failures > 50 || byIndex < 5 || failures-byIndex < 5 {
 		t.Fatalf("%d of 60 seeds failed, %d in the unique index: the data should collide in both indexes in some seeds, not all", failures, byIndex)
+	}
+}
+
+// TestAddPrimaryKeyRebuildsIndexes: ADD PRIMARY KEY on a table with
+// secondary indexes (pg_dump adds unique constraints before primary keys)
+// moves rows and index entries to the table's new span, with the new key
+// in the entries, and leaves nothing under the old one.
+func TestAddPrimaryKeyRebuildsIndexes(t *testing.T) {
+	ctx := context.Background()
+	db := openStore(t)
+	s := mustSession(t, db)
+	mustExec(t, s, "CREATE TABLE t (id INT NOT NULL, u TEXT, k INT); CREATE UNIQUE INDEX t_u ON t (u); CREATE INDEX t_k ON t (k)")
+	const n = 30
+	for i := range n {
+		mustExec(t, s, fmt.Sprintf("INSERT INTO t VALUES (%d, 'u%d', %d)", n-i, i, i%3))
+	}
+	table := func() *catalog.Table {
+		tx, err := db.Begin(ctx, txn.Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(ctx)
+		d, err := catalog.LookupDatabase(ctx, tx, catalog.DefaultDatabase)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tb, err := catalog.LookupTable(ctx, tx, d.ID, "t")
+		if err != nil || tb == nil {
+			t.Fatalf("table t: %v", err)
+		}
+		return tb
+	}
+	keys := func(tb *catalog.Table) int {
+		tx, err := db.Begin(ctx, txn.Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(ctx)
+		from, to := tb.Span()
+		kvs, err := tx.Scan(ctx, from, to, txn.ScanOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(kvs)
+	}
+	old := table()
+	if got := keys(old); got != 3*n {
+		t.Fatalf("%d keys before, want %d", got, 3*n)
+	}
+	mustExec(t, s, "ALTER TABLE t ADD CONSTRAINT t_pkey PRIMARY KEY (id)")
+	if got := keys(old); got != 0 {
+		t.Fatalf("%d keys left under the old table ID", got)
+	}
+	if got := keys(table()); got != 3*n {
+		t.Fatalf("%d keys under the new table ID, want %d", got, 3*n)
+	}
+	for q, want := range map[string]string{
+		"SELECT id FROM t WHERE u = 'u7'":                  "[[23]]",
+		"SELECT count(*) FROM t WHERE k = 1":               "[[10]]",
+		"SELECT id FROM t WHERE k = 2 ORDER BY id LIMIT 2": "[[1] [4]]",
+	} {
+		if got := fmt.Sprint(mustExec(t, s, q).got); got != want {
+			t.Errorf("%s = %s, want %s", q, got, want)
+		}
+	}
+	if err := s.ExecSimple(ctx, "INSERT INTO t VALUES (99, 'u7', 0)", &rowsWriter{}); err == nil {
+		t.Errorf("a duplicate in the unique index went in after the rebuild")
 	}
 }

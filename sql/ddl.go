@@ -155,7 +155,7 @@ func (p *planner) planCreateTable(n *ast.CreateTableStmt) (plan, error) {
 				return err
 			}
 			if old != nil {
-				if err := w.Notice("NOTICE", pgerror.CodeDuplicateTable, "relation \""+t.Name+"\" already exists, skipping"); err != nil {
+				if err := ec.notice(w, pgerror.CodeDuplicateTable, "relation \""+t.Name+"\" already exists, skipping"); err != nil {
 					return err
 				}
 				return w.Complete("CREATE TABLE")
@@ -212,7 +212,7 @@ func (p *planner) planDropTable(n *ast.DropTableStmt) (plan, error) {
 			}
 			if t == nil {
 				if n.IfExists {
-					if err := w.Notice("NOTICE", pgerror.CodeSuccessfulCompletion, "table \""+tn.Name.O+"\" does not exist, skipping"); err != nil {
+					if err := ec.notice(w, pgerror.CodeSuccessfulCompletion, "table \""+tn.Name.O+"\" does not exist, skipping"); err != nil {
 						return err
 					}
 					continue
@@ -239,7 +239,7 @@ func (p *planner) planCreateDatabase(n *ast.CreateDatabaseStmt) (plan, error) {
 				return err
 			}
 			if db != nil {
-				if err := w.Notice("NOTICE", pgerror.CodeDuplicateDatabase, "database \""+name+"\" already exists, skipping"); err != nil {
+				if err := ec.notice(w, pgerror.CodeDuplicateDatabase, "database \""+name+"\" already exists, skipping"); err != nil {
 					return err
 				}
 				return w.Complete("CREATE DATABASE")
@@ -264,7 +264,7 @@ func (p *planner) planDropDatabase(n *ast.DropDatabaseStmt) (plan, error) {
 		}
 		if db == nil {
 			if n.IfExists {
-				if err := w.Notice("NOTICE", pgerror.CodeSuccessfulCompletion, "database \""+name+"\" does not exist, skipping"); err != nil {
+				if err := ec.notice(w, pgerror.CodeSuccessfulCompletion, "database \""+name+"\" does not exist, skipping"); err != nil {
 					return err
 				}
 				return w.Complete("DROP DATABASE")

@@ -94,6 +94,8 @@ func (p *planner) funcCall(e *ast.FuncCallExpr, hint types.T, sc *scope) (expr, 
 		}
 		v := "PostgreSQL " + p.s.srv.cfg.ServerVersion + " (Meridian)"
 		return &constExpr{t: types.Text, v: rowenc.String(v)}, nil
+	case "current_setting", "set_config":
+		return p.settingFunc(name, e.Args, sc)
 	case "current_database":
 		if err := argc(0); err != nil {
 			return nil, err
@@ -461,4 +463,51 @@ func (e *caseExpr) eval(ec *execCtx, row []rowenc.Value) (rowenc.Value, error) {
 		return e.els.eval(ec, row)
 	}
 	return rowenc.Null(), nil
+}
+
+// settingFunc compiles current_setting(name [, missing_ok]) and
+// set_config(name, value, is_local), PostgreSQL's function forms of SHOW
+// and SET.
+func (p *planner) settingFunc(name string, args []ast.ExprNode, sc *scope) (expr, error) {
+	hints := []types.T{types.Text, types.Bool}
+	if name == "set_config" {
+		hints = []types.T{types.Text, types.Text, types.Bool}
+	}
+	if len(args) < 1 || len(args) > len(hints) || name == "set_config" && len(args) != 3 {
+		return nil, p.noFunc(name, args, sc)
+	}
+	xs := make([]expr, len(args))
+	for i, a := range args {
+		x, err := p.compile(a, hints[i], sc)
+		if err != nil {
+			return nil, err
+		}
+		if xs[i], err = assignTo(x, hints[i], name); err != nil {
+			return nil, p.noFunc(name, args, sc)
+		}
+	}
+	if name == "current_setting" {
+		return &funcExpr{t: types.Text, args: xs, strict: true, fn: func(ec *execCtx, v []rowenc.Value) (rowenc.Value, error) {
+			_, val, err := ec.s.vars.get(canonicalVarName(v[0].S))
+			if err != nil && len(v) == 2 && v[1].Bool() {
+				return rowenc.Null(), nil
+			}
+			return rowenc.String(val), err
+		}}, nil
+	}
+	return &funcExpr{t: types.Text, args: xs, fn: func(ec *execCtx, v []rowenc.Value) (rowenc.Value, error) {
+		if v[0].IsNull() {
+			return rowenc.Value{}, pgerror.New("22004", "SET requires parameter name")
+		}
+		if !v[2].IsNull() && v[2].Bool() {
+			return rowenc.Value{}, pgerror.Unsupported("set_config with is_local true (SET LOCAL)")
+		}
+		// A NULL value resets the setting, as in PostgreSQL.
+		n := canonicalVarName(v[0].S)
+		if err := ec.s.vars.set(n, v[1].S, v[1].IsNull()); err != nil {
+			return rowenc.Value{}, err
+		}
+		_, val, err := ec.s.vars.get(n)
+		return rowenc.String(val), err
+	}}, nil
 }

@@ -190,38 +190,46 @@ func (p *planner) planCreateIndex(n *ast.CreateIndexStmt) (plan, error) {
 		if err != nil {
 			return err
 		}
-		ids, desc, names, err := indexColumns(t, n.IndexPartSpecifications)
+		added, err := addIndex(ec, w, t, n.IndexName, "idx", n.KeyType == ast.IndexKeyTypeUnique, n.IfNotExists, n.IndexPartSpecifications)
 		if err != nil {
 			return err
 		}
-		name := n.IndexName
-		if name == "" || name == autoIndexPlaceholder {
-			if name, err = catalog.FreeIndexName(ec.ctx, ec.tx, t, autoIndexName(t.Name, names, "idx")); err != nil {
-				return err
-			}
-		}
-		taken, err := catalog.RelationExists(ec.ctx, ec.tx, t.ParentID, name)
-		if err != nil {
-			return err
-		}
-		if taken && n.IfNotExists {
-			if err := w.Notice("NOTICE", pgerror.CodeDuplicateTable, "relation \""+name+"\" already exists, skipping"); err != nil {
-				return err
-			}
+		if !added {
 			return w.Complete("CREATE INDEX")
-		}
-		if err := catalog.CreateIndexName(ec.ctx, ec.tx, t, name); err != nil {
-			return err
-		}
-		ix := t.AddIndex(catalog.Index{Name: name, Unique: n.KeyType == ast.IndexKeyTypeUnique, ColumnIDs: ids, Desc: desc})
-		if err := backfillIndex(ec, t, ix); err != nil {
-			return err
 		}
 		if err := catalog.UpdateTable(ec.ctx, ec.tx, t); err != nil {
 			return err
 		}
 		return w.Complete("CREATE INDEX")
 	}}, nil
+}
+
+// addIndex adds an index on parts to t (name "" or autoIndexPlaceholder:
+// a free name ending in suffix) and fills it; the caller stores t. With
+// ifNotExists, a taken name is a notice and added is false.
+func addIndex(ec *execCtx, w ResultWriter, t *catalog.Table, name, suffix string, unique, ifNotExists bool,
+	parts []*ast.IndexPartSpecification) (added bool, err error) {
+	ids, desc, names, err := indexColumns(t, parts)
+	if err != nil {
+		return false, err
+	}
+	if name == "" || name == autoIndexPlaceholder {
+		if name, err = catalog.FreeIndexName(ec.ctx, ec.tx, t, autoIndexName(t.Name, names, suffix)); err != nil {
+			return false, err
+		}
+	}
+	taken, err := catalog.RelationExists(ec.ctx, ec.tx, t.ParentID, name)
+	if err != nil {
+		return false, err
+	}
+	if taken && ifNotExists {
+		return false, ec.notice(w, pgerror.CodeDuplicateTable, "relation \""+name+"\" already exists, skipping")
+	}
+	if err := catalog.CreateIndexName(ec.ctx, ec.tx, t, name); err != nil {
+		return false, err
+	}
+	ix := t.AddIndex(catalog.Index{Name: name, Unique: unique, ColumnIDs: ids, Desc: desc})
+	return true, backfillIndex(ec, t, ix)
 }
 
 // dropIndex drops index name (of any table of the session's database).
@@ -236,7 +244,7 @@ func (p *planner) dropIndex(ec *execCtx, w ResultWriter, name string, ifExists b
 	}
 	if ix == nil {
 		if ifExists {
-			return w.Notice("NOTICE", pgerror.CodeSuccessfulCompletion, "index \""+name+"\" does not exist, skipping")
+			return ec.notice(w, pgerror.CodeSuccessfulCompletion, "index \""+name+"\" does not exist, skipping")
 		}
 		return pgerror.New(pgerror.CodeUndefinedObject, "index %q does not exist", name)
 	}

@@ -687,7 +687,7 @@ func (p *planner) planSequence(n *front.SequenceStmt) (plan, error) {
 			}
 			if exists {
 				if n.IfNotExists {
-					if err := w.Notice("NOTICE", pgerror.CodeDuplicateTable, "relation \""+seq.Name+"\" already exists, skipping"); err != nil {
+					if err := ec.notice(w, pgerror.CodeDuplicateTable, "relation \""+seq.Name+"\" already exists, skipping"); err != nil {
 						return err
 					}
 					return w.Complete("CREATE SEQUENCE")
@@ -722,7 +722,7 @@ func (p *planner) planSequence(n *front.SequenceStmt) (plan, error) {
 		}
 		if seq == nil {
 			if n.IfExists {
-				if err := w.Notice("NOTICE", pgerror.CodeSuccessfulCompletion, "relation \""+n.Name+"\" does not exist, skipping"); err != nil {
+				if err := ec.notice(w, pgerror.CodeSuccessfulCompletion, "relation \""+n.Name+"\" does not exist, skipping"); err != nil {
 					return err
 				}
 				return w.Complete("ALTER SEQUENCE")
@@ -899,7 +899,7 @@ func (p *planner) planIdentity(n *front.IdentityStmt) plan {
 		if n.Drop {
 			if c.Identity == "" {
 				if n.IfExists {
-					if err := w.Notice("NOTICE", pgerror.CodeSuccessfulCompletion, fmt.Sprintf("column \"%s\" of relation \"%s\" is not an identity column, skipping", c.Name, t.Name)); err != nil {
+					if err := ec.notice(w, pgerror.CodeSuccessfulCompletion, fmt.Sprintf("column \"%s\" of relation \"%s\" is not an identity column, skipping", c.Name, t.Name)); err != nil {
 						return err
 					}
 					return w.Complete("ALTER TABLE")
@@ -1015,7 +1015,7 @@ func (p *planner) planDropSeqs(names []string, ifExists, cascade bool) plan {
 			}
 			if seq == nil {
 				if ifExists {
-					if err := w.Notice("NOTICE", pgerror.CodeSuccessfulCompletion, "sequence \""+name+"\" does not exist, skipping"); err != nil {
+					if err := ec.notice(w, pgerror.CodeSuccessfulCompletion, "sequence \""+name+"\" does not exist, skipping"); err != nil {
 						return err
 					}
 					continue
@@ -1034,7 +1034,7 @@ func (p *planner) planDropSeqs(names []string, ifExists, cascade bool) plan {
 				if len(deps) > 1 {
 					msg = fmt.Sprintf("drop cascades to %d other objects", len(deps))
 				}
-				if err := w.Notice("NOTICE", pgerror.CodeSuccessfulCompletion, msg); err != nil {
+				if err := ec.notice(w, pgerror.CodeSuccessfulCompletion, msg); err != nil {
 					return err
 				}
 				if err := dropDefaults(ec, deps); err != nil {
@@ -1132,7 +1132,7 @@ func (sp *serialPlan) columns() []Column { return nil }
 
 func (sp *serialPlan) exec(ec *execCtx, w ResultWriter) error {
 	for _, msg := range sp.p.st.Notices {
-		if err := w.Notice("NOTICE", pgerror.CodeSuccessfulCompletion, msg); err != nil {
+		if err := ec.notice(w, pgerror.CodeSuccessfulCompletion, msg); err != nil {
 			return err
 		}
 	}

@@ -89,6 +89,15 @@ const (
 	ctlRollback
 )
 
+// notice sends a notice of the given severity (NOTICE or WARNING) unless
+// client_min_messages is above it.
+func (s *session) notice(w ResultWriter, severity, code, msg string) error {
+	if levelRank(severity) < levelRank(s.vars.vals["client_min_messages"]) {
+		return nil
+	}
+	return w.Notice(severity, code, msg)
+}
+
 // errInFailedTxn is what a failed transaction block answers every
 // statement but COMMIT and ROLLBACK.
 func errInFailedTxn() error {
@@ -206,12 +215,12 @@ func (s *session) execOne(ctx context.Context, st *front.Parsed, ptypes []types.
 			s.tx, s.state = tx, stateOpen
 			return w.Complete("BEGIN")
 		case ctlCommit:
-			if err := w.Notice("WARNING", pgerror.CodeNoActiveSQLTransaction, "there is no transaction in progress"); err != nil {
+			if err := s.notice(w, "WARNING", pgerror.CodeNoActiveSQLTransaction, "there is no transaction in progress"); err != nil {
 				return err
 			}
 			return w.Complete("COMMIT")
 		case ctlRollback:
-			if err := w.Notice("WARNING", pgerror.CodeNoActiveSQLTransaction, "there is no transaction in progress"); err != nil {
+			if err := s.notice(w, "WARNING", pgerror.CodeNoActiveSQLTransaction, "there is no transaction in progress"); err != nil {
 				return err
 			}
 			return w.Complete("ROLLBACK")
@@ -221,7 +230,7 @@ func (s *session) execOne(ctx context.Context, st *front.Parsed, ptypes []types.
 	// stateOpen.
 	switch ctl {
 	case ctlBegin:
-		if err := w.Notice("WARNING", pgerror.CodeActiveSQLTransaction, "there is already a transaction in progress"); err != nil {
+		if err := s.notice(w, "WARNING", pgerror.CodeActiveSQLTransaction, "there is already a transaction in progress"); err != nil {
 			return err
 		}
 		return w.Complete("BEGIN")
@@ -497,4 +506,9 @@ func readOnlyStmt(n ast.StmtNode) bool {
 		return !n.Analyze
 	}
 	return false
+}
+
+// notice sends a NOTICE, unless client_min_messages is above it.
+func (ec *execCtx) notice(w ResultWriter, code, msg string) error {
+	return ec.s.notice(w, "NOTICE", code, msg)
 }

@@ -24,6 +24,15 @@ var varDescriptions = map[string]string{
 	"is_superuser":                        "Shows whether the current user is a superuser.",
 	"session_authorization":               "Sets the session user name.",
 	"max_identifier_length":               "Shows the maximum identifier length.",
+	"bytea_output":                        "Sets the output format for bytea.",
+	"check_function_bodies":               "Check routine bodies during CREATE FUNCTION and CREATE PROCEDURE.",
+	"client_min_messages":                 "Sets the message levels that are sent to the client.",
+	"default_table_access_method":         "Sets the default table access method for new tables.",
+	"default_tablespace":                  "Sets the default tablespace to create tables and indexes in.",
+	"escape_string_warning":               "Warn about backslash escapes in ordinary string literals.",
+	"row_security":                        "Enable row security.",
+	"synchronous_commit":                  "Sets the current transaction's synchronization level.",
+	"xmloption":                           "Sets whether XML data in implicit parsing and serialization operations is to be considered as documents or content fragments.",
 }
 
 func varDescription(name string) string { return varDescriptions[strings.ToLower(name)] }

@@ -48,6 +48,8 @@ func (p *planner) planSpecial(n front.Special) (plan, error) {
 			}
 			return w.Complete("TRUNCATE TABLE")
 		}}, nil
+	case *front.OwnerStmt:
+		return p.planOwner(n)
 	case *front.PartitionProbe:
 		return p.planPartitionProbe(n)
 	case *front.EmptyProbe:
@@ -90,4 +92,38 @@ func (p *planner) planPartitionProbe(n *front.PartitionProbe) (plan, error) {
 		return nil, err
 	}
 	return &probePlan{exists: t != nil}, nil
+}
+
+// planOwner accepts ALTER ... OWNER TO for a relation that exists (see
+// front.OwnerStmt): there is no owner to change.
+func (p *planner) planOwner(n *front.OwnerStmt) (plan, error) {
+	tn := &ast.TableName{Schema: ast.NewCIStr(n.Schema), Name: ast.NewCIStr(n.Name)}
+	if err := checkSchema(tn); err != nil {
+		return nil, err
+	}
+	return &ddlPlan{run: func(ec *execCtx, w ResultWriter) error {
+		db, err := p.database()
+		if err != nil {
+			return err
+		}
+		found := false
+		if n.Kind == "TABLE" {
+			t, err := catalog.LookupTable(ec.ctx, ec.tx, db.ID, n.Name)
+			if err != nil {
+				return err
+			}
+			found = t != nil
+		}
+		if !found && n.Kind != "VIEW" {
+			seq, err := catalog.LookupSequence(ec.ctx, ec.tx, db.ID, n.Name)
+			if err != nil {
+				return err
+			}
+			found = seq != nil
+		}
+		if !found {
+			return pgerror.New(pgerror.CodeUndefinedTable, "relation %q does not exist", n.Name)
+		}
+		return w.Complete(n.SpecialName())
+	}}, nil
 }

@@ -43,12 +43,47 @@ func init() {
 		{name: "is_superuser", def: "on", reported: true, readOnly: true},
 		{name: "session_authorization", reported: true, readOnly: true},
 		{name: "max_identifier_length", def: "63", readOnly: true},
+		// Settings pg_dump's output and common clients set. They mean here
+		// what they mean in PostgreSQL, for the values accepted.
+		{name: "client_min_messages", def: "notice", check: oneOf("client_min_messages", messageLevels...)},
+		{name: "check_function_bodies", def: "on", check: checkBool},
+		{name: "row_security", def: "on", check: checkBool},
+		{name: "xmloption", def: "content", check: oneOf("xmloption", "content", "document")},
+		{name: "default_tablespace", def: "", check: only("", "pg_default")},
+		{name: "default_table_access_method", def: "heap", check: oneOf("default_table_access_method", "heap")},
+		{name: "synchronous_commit", def: "on", check: oneOf("synchronous_commit", "on", "off", "local", "remote_write", "remote_apply")},
+		{name: "bytea_output", def: "hex", check: only("hex")},
+		{name: "escape_string_warning", def: "on", check: checkBool},
 	} {
 		varDefs[strings.ToLower(d.name)] = d
 	}
 }
 
 func canonicalVarName(name string) string { return strings.ToLower(name) }
+
+// messageLevels are client_min_messages' values, least severe first: a
+// message reaches the client if its level is not before the setting.
+var messageLevels = []string{"debug5", "debug4", "debug3", "debug2", "debug1", "log", "notice", "warning", "error"}
+
+func levelRank(level string) int {
+	for i, l := range messageLevels {
+		if strings.EqualFold(l, level) {
+			return i
+		}
+	}
+	return len(messageLevels)
+}
+
+// checkBool accepts PostgreSQL's spellings of a boolean setting.
+func checkBool(v string) (string, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "on", "true", "yes", "1", "t", "y":
+		return "on", nil
+	case "off", "false", "no", "0", "f", "n":
+		return "off", nil
+	}
+	return "", pgerror.New(pgerror.CodeInvalidParameterValue, "parameter requires a Boolean value")
+}
 
 func checkEncoding(v string) (string, error) {
 	switch strings.ToUpper(strings.ReplaceAll(v, "-", "")) {
@@ -95,6 +130,20 @@ func checkExtraFloatDigits(v string) (string, error) {
 		return "", pgerror.New(pgerror.CodeInvalidParameterValue, "%d is outside the valid range for parameter \"extra_float_digits\" (-15 .. 3)", n)
 	}
 	return strconv.Itoa(n), nil
+}
+
+// oneOf checks a setting whose every PostgreSQL value Meridian takes: any
+// other value is invalid (22023), not unsupported.
+func oneOf(name string, allowed ...string) func(string) (string, error) {
+	return func(v string) (string, error) {
+		for _, a := range allowed {
+			if strings.EqualFold(strings.TrimSpace(v), a) {
+				return a, nil
+			}
+		}
+		return "", pgerror.New(pgerror.CodeInvalidParameterValue, "invalid value for parameter %q: %q", name, v).
+			WithHint("Available values: %s.", strings.Join(allowed, ", "))
+	}
 }
 
 func only(allowed ...string) func(string) (string, error) {

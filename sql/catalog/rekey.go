@@ -11,8 +11,9 @@ import (
 // its descriptor under it; the old descriptor is deleted. The rows stay
 // under the old ID's key span, which the caller rewrites and clears: this
 // is how ALTER TABLE ADD PRIMARY KEY rebuilds a table under a new key
-// without the old and new keys sharing a span. It returns the old ID.
-// Tables with secondary indexes are the caller's to refuse.
+// without the old and new keys sharing a span. Index names follow the
+// table; its index entries, like its rows, are the caller's to rewrite. It
+// returns the old ID.
 func Renumber(ctx context.Context, tx txn.Txn, t *Table) (ID, error) {
 	old := t.ID
 	id, err := allocID(ctx, tx)
@@ -29,6 +30,12 @@ func Renumber(ctx context.Context, tx txn.Txn, t *Table) (ID, error) {
 	t.init()
 	if err := writeDesc(ctx, tx, &Descriptor{Table: t}, id); err != nil {
 		return 0, err
+	}
+	// Index names lead to the table's descriptor by its ID.
+	for _, ix := range t.Indexes {
+		if err := tx.Put(ctx, idxNSKey(t.ParentID, ix.Name), binary.AppendUvarint(nil, uint64(id))); err != nil {
+			return 0, err
+		}
 	}
 	// Sequences owned by the table's columns follow it to the new ID.
 	seqs, err := ListSequences(ctx, tx, t.ParentID)

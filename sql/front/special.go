@@ -49,6 +49,53 @@ type NoopStmt struct {
 // SpecialName implements Special.
 func (n *NoopStmt) SpecialName() string { return n.Tag }
 
+// OwnerStmt is ALTER {TABLE | SEQUENCE | VIEW} [ONLY] name OWNER TO role,
+// which pg_dump writes after every relation. Meridian models neither
+// owners nor privileges, so it changes nothing once the relation is found.
+type OwnerStmt struct {
+	ast.DoStmt
+	Kind         string // "TABLE", "SEQUENCE" or "VIEW"
+	Schema, Name string
+	Role         string
+}
+
+// SpecialName implements Special.
+func (o *OwnerStmt) SpecialName() string { return "ALTER " + o.Kind }
+
+// parseOwner parses toks if they are an OwnerStmt; ok is false otherwise.
+func parseOwner(toks []token) (*OwnerStmt, bool) {
+	n := len(toks)
+	if n < 6 || !toks[n-3].is("owner") || !toks[n-2].is("to") ||
+		(toks[n-1].kind != tokIdent && toks[n-1].kind != tokQIdent) {
+		return nil, false
+	}
+	o := &OwnerStmt{Role: toks[n-1].text}
+	switch {
+	case toks[1].is("table"):
+		o.Kind = "TABLE"
+	case toks[1].is("sequence"):
+		o.Kind = "SEQUENCE"
+	case toks[1].is("view"):
+		o.Kind = "VIEW"
+	default:
+		return nil, false
+	}
+	name := toks[2 : n-3]
+	if len(name) > 0 && name[0].is("only") && o.Kind == "TABLE" {
+		name = name[1:]
+	}
+	isName := func(t token) bool { return t.kind == tokIdent || t.kind == tokQIdent }
+	switch {
+	case len(name) == 1 && isName(name[0]):
+		o.Name = name[0].text
+	case len(name) == 3 && isName(name[0]) && name[1].kind == tokOp && name[1].text == "." && isName(name[2]):
+		o.Schema, o.Name = name[0].text, name[2].text
+	default:
+		return nil, false
+	}
+	return o, true
+}
+
 // TruncateStmt is TRUNCATE [TABLE] t [, ...] [RESTART IDENTITY | CONTINUE
 // IDENTITY] [CASCADE | RESTRICT]. CASCADE is RESTRICT: Meridian has no
 // foreign keys, so no other table refers to a truncated one.
@@ -136,6 +183,10 @@ func special(toks []token) (Special, bool, error) {
 		return &NoopStmt{Tag: "ANALYZE"}, true, nil
 	case first.is("checkpoint") && len(toks) == 1:
 		return &NoopStmt{Tag: "CHECKPOINT"}, true, nil
+	case first.is("alter") && len(toks) >= 6 && toks[len(toks)-3].is("owner"):
+		if o, ok := parseOwner(toks); ok {
+			return o, true, nil
+		}
 	case first.is("alter") && len(toks) > 6 && toks[1].is("table") && hasOpt(toks, "identity"):
 		if s, ok, err := parseIdentity(toks); ok {
 			return s, true, err

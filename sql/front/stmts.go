@@ -609,6 +609,17 @@ func (t *translator) alterAction(a []token) error {
 			t.raw("add")
 			return t.general(a[3:])
 		}
+		// ADD [CONSTRAINT name] UNIQUE (cols), as pg_dump writes unique
+		// constraints: a unique index of that name.
+		if j := i; word(j, "unique") || (word(j, "constraint") && word(j+2, "unique")) {
+			if word(j, "constraint") {
+				j += 2
+			}
+			if j+1 >= len(a) || a[j+1].kind != tokOp || a[j+1].text != "(" {
+				return pgerror.Unsupported("this UNIQUE constraint (only a list of columns)")
+			}
+			return t.general(a)
+		}
 		if i < len(a) && a[i].kind == tokIdent && tableConstraintWords[a[i].text] {
 			return pgerror.Unsupported("ALTER TABLE ADD CONSTRAINT")
 		}
