@@ -15,12 +15,16 @@ type setPlan struct {
 	names  []string
 	values []string
 	reset  []bool
+	tag    string // SET, or RESET
 }
 
 func (sp *setPlan) columns() []Column { return nil }
 
 func (p *planner) planSet(n *ast.SetStmt) (plan, error) {
-	sp := &setPlan{}
+	sp := &setPlan{tag: "SET"}
+	if p.st != nil && p.st.Tag != "" {
+		sp.tag = p.st.Tag
+	}
 	for _, v := range n.Variables {
 		if !v.IsSystem || v.IsGlobal || v.IsInstance {
 			return nil, pgerror.Unsupported("this form of SET")
@@ -54,7 +58,7 @@ func (sp *setPlan) exec(ec *execCtx, w ResultWriter) error {
 			return err
 		}
 	}
-	return w.Complete("SET")
+	return w.Complete(sp.tag)
 }
 
 type showPlan struct {

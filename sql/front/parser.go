@@ -35,6 +35,8 @@ type Parsed struct {
 	Serials []Serial
 	// Notices are NOTICE messages to send when the statement runs.
 	Notices []string
+	// Tag, if set, is the command tag to complete with (see Statement.Tag).
+	Tag string
 }
 
 // OnConflict is a parsed ON CONFLICT clause. In Set and Where, the
@@ -115,7 +117,7 @@ func (p *Parser) parseOne(st Statement, src string) (Parsed, error) {
 		return Parsed{}, pgerror.New(pgerror.CodeSyntaxError, "syntax error: expected one statement")
 	}
 	markers := collectMarkers(nodes[0])
-	parsed := Parsed{AST: nodes[0], Params: st.Params, NumParams: st.NumParams, Translated: st.SQL, Serials: st.Serials, Notices: st.Notices}
+	parsed := Parsed{AST: nodes[0], Params: st.Params, NumParams: st.NumParams, Translated: st.SQL, Serials: st.Serials, Notices: st.Notices, Tag: st.Tag}
 	if cc := st.OnConflict; cc != nil {
 		oc := &OnConflict{Target: cc.Target, Constraint: cc.Constraint, DoNothing: cc.DoNothing}
 		if !cc.DoNothing {

@@ -252,6 +252,7 @@ func (t *translator) reset(toks []token) error {
 		return unexpected(toks, j)
 	}
 	t.emitSet(name, "", true)
+	t.tag = "RESET"
 	return nil
 }
 

@@ -29,6 +29,9 @@ type Statement struct {
 	Serials []Serial
 	// Notices are NOTICE messages for the client (options ignored).
 	Notices []string
+	// Tag, if set, is the command tag the statement completes with instead
+	// of its parsed form's (RESET, read as SET ... = DEFAULT).
+	Tag string
 	// spans map byte offsets of SQL back to the input, for error positions.
 	spans, retSpans []span
 }
@@ -72,6 +75,7 @@ type translator struct {
 	table   string
 	serials []Serial
 	notices []string
+	tag     string
 }
 
 func (t *translator) emit(tok token) { t.out = append(t.out, tok) }
@@ -116,7 +120,7 @@ func (t *translator) render() Statement {
 			t.maxN = max(t.maxN, tok.num)
 		}
 	}
-	return Statement{SQL: b.String(), Params: t.params, NumParams: t.maxN, spans: spans, Serials: t.serials, Notices: t.notices}
+	return Statement{SQL: b.String(), Params: t.params, NumParams: t.maxN, spans: spans, Serials: t.serials, Notices: t.notices, Tag: t.tag}
 }
 
 func translateStmt(toks []token) (Statement, error) {
