@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/cockroachdb/apd/v3"
+
 	"github.com/meridiandb/meridian/sql/pgerror"
 )
 
@@ -195,6 +197,19 @@ func lex(s string) ([]token, error) {
 				return nil, syntaxErr(start, "trailing junk after numeric literal at or near %q", s[start:j+1])
 			}
 			num := s[i:j]
+			if strings.ContainsAny(num, "eE") {
+				// PostgreSQL types 1e3 numeric, as 1000; the TiDB parser
+				// would read a double, so the exponent is written out
+				// where the decimal type holds the result.
+				if d, _, err := apd.NewFromString(num); err == nil {
+					if f := d.Text('f'); len(f) < maxDecimalDigits {
+						if !strings.Contains(f, ".") {
+							f += "." // a decimal, not an integer, of scale 0
+						}
+						num = f
+					}
+				}
+			}
 			if len(num) > maxDecimalDigits && !strings.ContainsAny(num, "eE") {
 				// The TiDB parser's decimal type cannot hold it; PostgreSQL
 				// would make it numeric, which Meridian reads as a float.
