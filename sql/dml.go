@@ -16,6 +16,45 @@ type updatePlan struct {
 	sets   map[int]expr // column position -> new value
 	ret    *returning
 	checks []check
+	// subqueries: the statement's WHERE, SET or RETURNING has one, which
+	// may read the table being written (see streams).
+	subqueries bool
+}
+
+// hasSubquery reports whether any of nodes contains a subquery.
+func hasSubquery(nodes ...ast.Node) bool {
+	v := &subqueryFinder{}
+	for _, n := range nodes {
+		if n != nil && !v.found {
+			n.Accept(v)
+		}
+	}
+	return v.found
+}
+
+type subqueryFinder struct{ found bool }
+
+func (v *subqueryFinder) Enter(n ast.Node) (ast.Node, bool) {
+	if _, ok := n.(*ast.SubqueryExpr); ok {
+		v.found = true
+	}
+	return n, v.found
+}
+func (v *subqueryFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+// mutationSubqueries reports whether a DML statement's WHERE, its
+// assignments or its RETURNING list has a subquery.
+func (p *planner) mutationSubqueries(where ast.ExprNode, sets []*ast.Assignment) bool {
+	nodes := []ast.Node{where}
+	for _, a := range sets {
+		nodes = append(nodes, a.Expr)
+	}
+	if p.st != nil {
+		for _, f := range p.st.Returning {
+			nodes = append(nodes, f)
+		}
+	}
+	return hasSubquery(nodes...)
 }
 
 func (up *updatePlan) columns() []Column { return up.ret.columns() }
@@ -49,7 +88,7 @@ func (p *planner) planUpdate(n *ast.UpdateStmt) (plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	up := &updatePlan{filter: filter, sets: map[int]expr{}}
+	up := &updatePlan{filter: filter, sets: map[int]expr{}, subqueries: p.mutationSubqueries(n.Where, n.List)}
 	if up.checks, err = p.compileChecks(t); err != nil {
 		return nil, err
 	}
@@ -87,8 +126,13 @@ func (p *planner) planUpdate(n *ast.UpdateStmt) (plan, error) {
 // streams reports whether the update may write each row as the scan reads
 // it: it sets no column of the primary key or of an index, so no row
 // moves and no index entry changes, and a row written is never read again
-// nor in the way of another.
+// nor in the way of another; and it has no subquery, which would read the
+// table with the statement's earlier writes in it, where every row must be
+// judged against the table as it was (PostgreSQL's statement snapshot).
 func (up *updatePlan) streams() bool {
+	if up.subqueries {
+		return false
+	}
 	t := up.scan.table
 	for i := range up.sets {
 		if t.IsKey(i) {
@@ -225,6 +269,8 @@ type deletePlan struct {
 	scan   *scanPlan
 	filter expr
 	ret    *returning
+	// subqueries: see updatePlan.subqueries.
+	subqueries bool
 }
 
 func (dp *deletePlan) columns() []Column { return dp.ret.columns() }
@@ -240,12 +286,18 @@ func (p *planner) planDelete(n *ast.DeleteStmt) (plan, error) {
 	}
 	p.finishParams()
 	ret.finish()
-	return &deletePlan{scan: newScanPlan(t, sc.alias, 0, filter, true), filter: filter, ret: ret}, nil
+	return &deletePlan{scan: newScanPlan(t, sc.alias, 0, filter, true), filter: filter, ret: ret,
+		subqueries: p.mutationSubqueries(n.Where, nil)}, nil
 }
 
 // exec deletes the rows as the scan reads them, a page at a time: a row
-// deleted is behind the scan and never read again.
+// deleted is behind the scan and never read again. With a subquery, which
+// must not see the statement's own deletes, every row is read and judged
+// first.
 func (dp *deletePlan) exec(ec *execCtx, w ResultWriter) error {
+	if dp.subqueries {
+		return dp.execMaterialized(ec, w)
+	}
 	n := 0
 	err := dp.scan.each(ec, func(r scannedRow) error {
 		if ok, err := passes(ec, dp.filter, r.row); err != nil || !ok {
@@ -264,6 +316,28 @@ func (dp *deletePlan) exec(ec *execCtx, w ResultWriter) error {
 		return err
 	}
 	return dp.ret.complete(w, fmt.Sprintf("DELETE %d", n))
+}
+
+func (dp *deletePlan) execMaterialized(ec *execCtx, w ResultWriter) error {
+	rows, err := dp.scan.rows(ec)
+	if err != nil {
+		return err
+	}
+	if rows, err = filterRows(ec, rows, dp.filter); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if err := ec.tx.Delete(ec.ctx, r.key); err != nil {
+			return err
+		}
+		if err := delIndexEntries(ec, dp.scan.table, r.row, nil); err != nil {
+			return err
+		}
+		if err := dp.ret.add(ec, r.row); err != nil {
+			return err
+		}
+	}
+	return dp.ret.complete(w, fmt.Sprintf("DELETE %d", len(rows)))
 }
 
 func (dp *deletePlan) explain() []string {

@@ -128,3 +128,45 @@ func TestLargeResultStreams(t *testing.T) {
 		t.Fatalf("large result: %d rows, tags %v", len(w.got), w.tags)
 	}
 }
+
+// TestCoalesceParamTypes: a parameter in coalesce takes its type from the
+// other arguments, as PostgreSQL resolves them (it was always text).
+func TestCoalesceParamTypes(t *testing.T) {
+	ctx := context.Background()
+	s := mustSession(t, memdb.New())
+	p, err := s.Prepare(ctx, "SELECT coalesce($1, 1) + 1, coalesce($2, 'x'), coalesce($3, 2.5), coalesce($4, $5)", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, pt := range p.ParamTypes() {
+		got = append(got, pt.Name())
+	}
+	if want := "[integer text numeric text text]"; fmt.Sprint(got) != want {
+		t.Fatalf("parameter types %v, want %s", got, want)
+	}
+}
+
+// TestDMLSubquerySnapshot: a DELETE or UPDATE whose WHERE or SET has a
+// subquery over its own table judges every row against the table as it
+// was when the statement started (PostgreSQL's statement snapshot), not
+// with the statement's earlier writes in it.
+func TestDMLSubquerySnapshot(t *testing.T) {
+	defer func(n int64) { copyPage = n }(copyPage)
+	copyPage = 2
+	s := storeSessions(t)()
+	for _, c := range []struct{ setup, stmt, want string }{
+		{"INSERT INTO t VALUES (1, 1), (2, 2), (3, 3)",
+			"DELETE FROM t WHERE EXISTS (SELECT 1 FROM t AS b WHERE b.k = t.k - 1)", "[[1 1]]"},
+		{"INSERT INTO t VALUES (1, 10), (2, 20), (3, 30)",
+			"UPDATE t SET v = (SELECT b.v + 1 FROM t AS b WHERE b.k = t.k - 1) WHERE k > 1", "[[1 10] [2 11] [3 21]]"},
+		{"INSERT INTO t VALUES (1, 1), (2, 2), (3, 3), (4, 4)",
+			"DELETE FROM t WHERE k = 1 OR k > (SELECT count(*) FROM t) - 1", "[[2 2] [3 3]]"},
+	} {
+		mustExec(t, s, "DROP TABLE IF EXISTS t; CREATE TABLE t (k INT PRIMARY KEY, v INT); "+c.setup)
+		mustExec(t, s, c.stmt)
+		if got := fmt.Sprint(mustExec(t, s, "SELECT k, v FROM t ORDER BY k").got); got != c.want {
+			t.Errorf("%s: %s, want %s", c.stmt, got, c.want)
+		}
+	}
+}
