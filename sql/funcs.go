@@ -167,12 +167,39 @@ func (p *planner) funcCall(e *ast.FuncCallExpr, hint types.T, sc *scope) (expr, 
 		}
 		if name == "coalesce" {
 			h = hint
+			if _, isParam := a.(*test_driver.ParamMarkerExpr); isParam && h.OID == types.OIDUnknown {
+				// Typed below, from the other arguments, as PostgreSQL
+				// resolves coalesce($1, 1) to integer.
+				continue
+			}
 		}
 		x, err := p.compile(a, h, sc)
 		if err != nil {
 			return nil, err
 		}
 		args[i] = x
+	}
+	if name == "coalesce" {
+		var known []types.T
+		for _, a := range args {
+			if a != nil && a.typ().OID != types.OIDUnknown {
+				known = append(known, a.typ())
+			}
+		}
+		h := types.Text
+		if ct, ok := commonType(known); ok && len(known) > 0 {
+			h = ct
+		}
+		for i, a := range e.Args {
+			if args[i] != nil {
+				continue
+			}
+			x, err := p.compile(a, h, sc)
+			if err != nil {
+				return nil, err
+			}
+			args[i] = x
+		}
 	}
 	switch name {
 	case "lower", "upper":
