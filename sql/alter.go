@@ -68,7 +68,7 @@ func (p *planner) alterOne(ec *execCtx, t *catalog.Table, spec *ast.AlterTableSp
 		return p.addPrimaryKey(ec, t, spec.Constraint)
 	}
 	if isAddUnique(spec) {
-		_, err := addIndex(ec, w, t, spec.Constraint.Name, "key", true, false, spec.Constraint.Keys)
+		_, err := addIndex(ec, w, t, spec.Constraint.Name, "key", true, true, false, spec.Constraint.Keys)
 		return err
 	}
 	switch spec.Tp {

@@ -190,7 +190,7 @@ func (p *planner) planCreateIndex(n *ast.CreateIndexStmt) (plan, error) {
 		if err != nil {
 			return err
 		}
-		added, err := addIndex(ec, w, t, n.IndexName, "idx", n.KeyType == ast.IndexKeyTypeUnique, n.IfNotExists, n.IndexPartSpecifications)
+		added, err := addIndex(ec, w, t, n.IndexName, "idx", n.KeyType == ast.IndexKeyTypeUnique, false, n.IfNotExists, n.IndexPartSpecifications)
 		if err != nil {
 			return err
 		}
@@ -206,8 +206,9 @@ func (p *planner) planCreateIndex(n *ast.CreateIndexStmt) (plan, error) {
 
 // addIndex adds an index on parts to t (name "" or autoIndexPlaceholder:
 // a free name ending in suffix) and fills it; the caller stores t. With
-// ifNotExists, a taken name is a notice and added is false.
-func addIndex(ec *execCtx, w ResultWriter, t *catalog.Table, name, suffix string, unique, ifNotExists bool,
+// ifNotExists, a taken name is a notice and added is false. A constraint
+// index is the one a UNIQUE constraint gets (pg_constraint lists it).
+func addIndex(ec *execCtx, w ResultWriter, t *catalog.Table, name, suffix string, unique, constraint, ifNotExists bool,
 	parts []*ast.IndexPartSpecification) (added bool, err error) {
 	ids, desc, names, err := indexColumns(t, parts)
 	if err != nil {
@@ -228,7 +229,7 @@ func addIndex(ec *execCtx, w ResultWriter, t *catalog.Table, name, suffix string
 	if err := catalog.CreateIndexName(ec.ctx, ec.tx, t, name); err != nil {
 		return false, err
 	}
-	ix := t.AddIndex(catalog.Index{Name: name, Unique: unique, ColumnIDs: ids, Desc: desc})
+	ix := t.AddIndex(catalog.Index{Name: name, Unique: unique, ColumnIDs: ids, Desc: desc, Constraint: constraint})
 	return true, backfillIndex(ec, t, ix)
 }
 

@@ -188,11 +188,9 @@ func TestPgDumpRestore(t *testing.T) {
 	}
 
 	// The catalog: column types and defaults, each index's definition,
-	// uniqueness and primary-key flag, and the primary-key constraints. Not
-	// yet the unique constraints: ALTER TABLE ADD CONSTRAINT ... UNIQUE,
-	// which pg_dump writes for them, makes a unique index that Meridian does
-	// not list in pg_constraint (contype u), so \d shows it as UNIQUE, not
-	// UNIQUE CONSTRAINT, and DROP INDEX drops it. They are enforced, below.
+	// uniqueness and primary-key flag, and the primary-key and unique
+	// constraints (pg_dump writes the latter as ALTER TABLE ADD CONSTRAINT
+	// ... UNIQUE). They are enforced, below.
 	for _, q := range []string{
 		`SELECT table_name, column_name, data_type, is_nullable, column_default, is_identity, identity_generation
 		   FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, ordinal_position`,
@@ -205,7 +203,7 @@ func TestPgDumpRestore(t *testing.T) {
 		   FROM pg_catalog.pg_constraint c
 		   JOIN pg_catalog.pg_class t ON t.oid = c.conrelid
 		   JOIN pg_catalog.pg_namespace ns ON ns.oid = t.relnamespace
-		  WHERE ns.nspname = 'public' AND c.contype = 'p' ORDER BY 1, 2`,
+		  WHERE ns.nspname = 'public' AND c.contype IN ('p', 'u') ORDER BY 1, 2`,
 		`SELECT pg_catalog.pg_get_indexdef(i.indexrelid)
 		   FROM pg_catalog.pg_index i
 		   JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
