@@ -106,23 +106,23 @@ func (p *planner) planOwner(n *front.OwnerStmt) (plan, error) {
 		if err != nil {
 			return err
 		}
-		found := false
-		if n.Kind == "TABLE" {
-			t, err := catalog.LookupTable(ec.ctx, ec.tx, db.ID, n.Name)
-			if err != nil {
-				return err
-			}
-			found = t != nil
+		t, err := catalog.LookupTable(ec.ctx, ec.tx, db.ID, n.Name)
+		if err != nil {
+			return err
 		}
-		if !found && n.Kind != "VIEW" {
-			seq, err := catalog.LookupSequence(ec.ctx, ec.tx, db.ID, n.Name)
-			if err != nil {
-				return err
-			}
-			found = seq != nil
+		seq, err := catalog.LookupSequence(ec.ctx, ec.tx, db.ID, n.Name)
+		if err != nil {
+			return err
 		}
-		if !found {
+		// ALTER TABLE takes any relation, as in PostgreSQL; the others
+		// only their own kind.
+		switch {
+		case t == nil && seq == nil:
 			return pgerror.New(pgerror.CodeUndefinedTable, "relation %q does not exist", n.Name)
+		case n.Kind == "SEQUENCE" && seq == nil:
+			return pgerror.New(pgerror.CodeWrongObjectType, "%q is not a sequence", n.Name)
+		case n.Kind == "VIEW":
+			return pgerror.New(pgerror.CodeWrongObjectType, "%q is not a view", n.Name)
 		}
 		return w.Complete(n.SpecialName())
 	}}, nil

@@ -63,7 +63,7 @@ func canonicalVarName(name string) string { return strings.ToLower(name) }
 
 // messageLevels are client_min_messages' values, least severe first: a
 // message reaches the client if its level is not before the setting.
-var messageLevels = []string{"debug5", "debug4", "debug3", "debug2", "debug1", "log", "notice", "warning", "error"}
+var messageLevels = []string{"debug5", "debug4", "debug3", "debug2", "debug1", "log", "info", "notice", "warning", "error"}
 
 func levelRank(level string) int {
 	for i, l := range messageLevels {

@@ -173,6 +173,11 @@ func matchPartitionProbe(toks []token) (string, bool) {
 // for everything else.
 func special(toks []token) (Special, bool, error) {
 	first := toks[0]
+	if first.is("alter") {
+		if o, ok := parseOwner(toks); ok {
+			return o, true, nil
+		}
+	}
 	switch {
 	case first.is("copy"):
 		s, err := parseCopy(toks)
@@ -183,10 +188,6 @@ func special(toks []token) (Special, bool, error) {
 		return &NoopStmt{Tag: "ANALYZE"}, true, nil
 	case first.is("checkpoint") && len(toks) == 1:
 		return &NoopStmt{Tag: "CHECKPOINT"}, true, nil
-	case first.is("alter") && len(toks) >= 6 && toks[len(toks)-3].is("owner"):
-		if o, ok := parseOwner(toks); ok {
-			return o, true, nil
-		}
 	case first.is("alter") && len(toks) > 6 && toks[1].is("table") && hasOpt(toks, "identity"):
 		if s, ok, err := parseIdentity(toks); ok {
 			return s, true, err
