@@ -104,6 +104,8 @@ func (p *planner) planUpdate(n *ast.UpdateStmt) (plan, error) {
 		var x expr
 		if _, ok := a.Expr.(*ast.DefaultExpr); ok {
 			x, err = p.defaultExpr(c)
+		} else if c.Identity == "a" {
+			return nil, identityAlways(c, true)
 		} else {
 			if x, err = p.compile(a.Expr, c.Type, sc); err == nil {
 				x, err = assignTo(x, c.Type, c.Name)

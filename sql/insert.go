@@ -99,7 +99,15 @@ func (p *planner) planInsert(n *ast.InsertStmt) (plan, error) {
 			return nil, err
 		}
 	}
+	// GENERATED ALWAYS identity columns take no value but DEFAULT, unless
+	// OVERRIDING SYSTEM VALUE.
+	always := func(i int) bool { return t.Columns[i].Identity == "a" && !p.st.OverridingSystemValue }
 	if n.Select != nil {
+		for _, i := range targets {
+			if always(i) {
+				return nil, identityAlways(&t.Columns[i], false)
+			}
+		}
 		if err := p.planInsertSelect(ip, n.Select, targets); err != nil {
 			return nil, err
 		}
@@ -139,6 +147,9 @@ func (p *planner) planInsert(n *ast.InsertStmt) (plan, error) {
 				}
 				row[i] = d
 				continue
+			}
+			if always(i) {
+				return nil, identityAlways(c, false)
 			}
 			x, err := p.compile(e, c.Type, sc)
 			if err != nil {

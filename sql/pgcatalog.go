@@ -507,7 +507,11 @@ var vtabs = map[string]map[string]vtab{
 										cyc = "YES"
 									}
 									f := func(v int64) rowenc.Value { return vText(strconv.FormatInt(v, 10)) }
-									ident = []rowenc.Value{vText("YES"), vText("BY DEFAULT"), f(sq.Start), f(sq.Increment), f(sq.Max), f(sq.Min), vText(cyc)}
+									gen := "BY DEFAULT"
+									if col.Identity == "a" {
+										gen = "ALWAYS"
+									}
+									ident = []rowenc.Value{vText("YES"), vText(gen), f(sq.Start), f(sq.Increment), f(sq.Max), f(sq.Min), vText(cyc)}
 								}
 							}
 						}

@@ -37,6 +37,9 @@ type Parsed struct {
 	Notices []string
 	// Tag, if set, is the command tag to complete with (see Statement.Tag).
 	Tag string
+	// OverridingSystemValue marks INSERT ... OVERRIDING SYSTEM VALUE: it
+	// may give GENERATED ALWAYS identity columns values.
+	OverridingSystemValue bool
 }
 
 // OnConflict is a parsed ON CONFLICT clause. In Set and Where, the
@@ -117,7 +120,8 @@ func (p *Parser) parseOne(st Statement, src string) (Parsed, error) {
 		return Parsed{}, pgerror.New(pgerror.CodeSyntaxError, "syntax error: expected one statement")
 	}
 	markers := collectMarkers(nodes[0])
-	parsed := Parsed{AST: nodes[0], Params: st.Params, NumParams: st.NumParams, Translated: st.SQL, Serials: st.Serials, Notices: st.Notices, Tag: st.Tag}
+	parsed := Parsed{AST: nodes[0], Params: st.Params, NumParams: st.NumParams, Translated: st.SQL, Serials: st.Serials, Notices: st.Notices, Tag: st.Tag,
+		OverridingSystemValue: st.OverridingSystemValue}
 	if cc := st.OnConflict; cc != nil {
 		oc := &OnConflict{Target: cc.Target, Constraint: cc.Constraint, DoNothing: cc.DoNothing}
 		if !cc.DoNothing {

@@ -32,6 +32,8 @@ type Statement struct {
 	// Tag, if set, is the command tag the statement completes with instead
 	// of its parsed form's (RESET, read as SET ... = DEFAULT).
 	Tag string
+	// OverridingSystemValue marks INSERT ... OVERRIDING SYSTEM VALUE.
+	OverridingSystemValue bool
 	// spans map byte offsets of SQL back to the input, for error positions.
 	spans, retSpans []span
 }
