@@ -158,15 +158,8 @@ func (up *updatePlan) execStreamed(ec *execCtx, w ResultWriter) error {
 		if ok, err := passes(ec, up.filter, r.row); err != nil || !ok {
 			return err
 		}
-		nr := append([]rowenc.Value(nil), r.row...)
-		for i, e := range up.sets {
-			v, err := e.eval(ec, r.row)
-			if err != nil {
-				return err
-			}
-			nr[i] = v
-		}
-		if err := checkRow(ec, t, up.checks, nr); err != nil {
+		nr, err := up.newRow(ec, r.row)
+		if err != nil {
 			return err
 		}
 		val, err := t.EncodeValue(nr)
@@ -183,6 +176,20 @@ func (up *updatePlan) execStreamed(ec *execCtx, w ResultWriter) error {
 		return err
 	}
 	return up.ret.complete(w, fmt.Sprintf("UPDATE %d", n))
+}
+
+// newRow returns row with the SET values, which are computed from row,
+// checked against the table's constraints.
+func (up *updatePlan) newRow(ec *execCtx, row []rowenc.Value) ([]rowenc.Value, error) {
+	nr := append([]rowenc.Value(nil), row...)
+	for i, e := range up.sets {
+		v, err := e.eval(ec, row)
+		if err != nil {
+			return nil, err
+		}
+		nr[i] = v
+	}
+	return nr, checkRow(ec, up.scan.table, up.checks, nr)
 }
 
 func (up *updatePlan) exec(ec *execCtx, w ResultWriter) error {
@@ -206,15 +213,8 @@ func (up *updatePlan) exec(ec *execCtx, w ResultWriter) error {
 	}
 	changes := make([]change, len(rows))
 	for k, r := range rows {
-		nr := append([]rowenc.Value(nil), r.row...)
-		for i, e := range up.sets {
-			v, err := e.eval(ec, r.row)
-			if err != nil {
-				return err
-			}
-			nr[i] = v
-		}
-		if err := checkRow(ec, t, up.checks, nr); err != nil {
+		nr, err := up.newRow(ec, r.row)
+		if err != nil {
 			return err
 		}
 		changes[k] = change{oldKey: r.key, old: r.row, row: nr, moved: string(t.EncodeKey(nr)) != string(r.key)}
