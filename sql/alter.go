@@ -27,7 +27,7 @@ func (p *planner) planAlterTable(n *ast.AlterTableStmt) (plan, error) {
 		}
 		switch spec.Tp {
 		case ast.AlterTableAddColumns, ast.AlterTableDropColumn, ast.AlterTableRenameColumn,
-			ast.AlterTableRenameTable, ast.AlterTableAlterColumn:
+			ast.AlterTableRenameTable, ast.AlterTableAlterColumn, ast.AlterTableDropIndex:
 		default:
 			return nil, pgerror.Unsupported("this ALTER TABLE action")
 		}
@@ -70,6 +70,9 @@ func (p *planner) alterOne(ec *execCtx, t *catalog.Table, spec *ast.AlterTableSp
 	if isAddUnique(spec) {
 		_, err := addIndex(ec, w, t, spec.Constraint.Name, "key", true, true, false, spec.Constraint.Keys)
 		return err
+	}
+	if spec.Tp == ast.AlterTableDropIndex { // DROP CONSTRAINT (front)
+		return dropConstraint(ec, w, t, spec.Name, spec.IfExists)
 	}
 	switch spec.Tp {
 	case ast.AlterTableAddColumns:
@@ -250,3 +253,24 @@ func (v *columnRenamer) Enter(n ast.Node) (ast.Node, bool) {
 }
 
 func (v *columnRenamer) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+// dropConstraint drops t's constraint name: a unique constraint with its
+// index, or a CHECK. The caller stores t.
+func dropConstraint(ec *execCtx, w ResultWriter, t *catalog.Table, name string, ifExists bool) error {
+	if rid := t.ColumnIndex(catalog.RowIDColumn); name == t.PKName() && !(rid >= 0 && t.Columns[rid].Hidden) {
+		return pgerror.Unsupported("dropping a primary key")
+	}
+	if ix := t.IndexByName(name); ix != nil && ix.Constraint {
+		return catalog.DropIndex(ec.ctx, ec.tx, t, name)
+	}
+	for k, c := range t.Checks {
+		if c.Name == name {
+			t.Checks = append(t.Checks[:k:k], t.Checks[k+1:]...)
+			return nil
+		}
+	}
+	if ifExists {
+		return ec.notice(w, pgerror.CodeSuccessfulCompletion, "constraint \""+name+"\" of relation \""+t.Name+"\" does not exist, skipping")
+	}
+	return pgerror.New(pgerror.CodeUndefinedObject, "constraint %q of relation %q does not exist", name, t.Name)
+}

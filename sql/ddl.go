@@ -79,9 +79,9 @@ func (p *planner) planCreateTable(n *ast.CreateTableStmt) (plan, error) {
 				}
 				c.Default = def
 			case ast.ColumnOptionUniqKey:
-				uniques = append(uniques, pendingUnique{cols: []*ast.IndexPartSpecification{{Column: cd.Name}}})
+				uniques = append(uniques, pendingUnique{name: o.ConstraintName, cols: []*ast.IndexPartSpecification{{Column: cd.Name}}})
 			case ast.ColumnOptionCheck:
-				colChecks = append(colChecks, pendingCheck{e: o.Expr, column: name})
+				colChecks = append(colChecks, pendingCheck{e: o.Expr, column: name, name: o.ConstraintName})
 			case ast.ColumnOptionReference:
 				return nil, pgerror.Unsupported("foreign keys")
 			case ast.ColumnOptionAutoIncrement:

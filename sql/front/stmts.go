@@ -642,7 +642,29 @@ func (t *translator) alterAction(a []token) error {
 	case word(0, "drop"):
 		i := 1
 		if word(i, "constraint") {
-			return pgerror.Unsupported("ALTER TABLE DROP CONSTRAINT")
+			// DROP CONSTRAINT [IF EXISTS] name [RESTRICT | CASCADE], read
+			// by the engine as DROP INDEX (which PostgreSQL's ALTER TABLE
+			// does not have): a unique constraint is an index, a CHECK is
+			// found by name. Without foreign keys nothing depends on a
+			// constraint, so CASCADE is RESTRICT.
+			t.raw("drop index")
+			i++
+			if word(i, "if") && word(i+1, "exists") {
+				t.raw("if exists")
+				i += 2
+			}
+			if i >= len(a) || a[i].kind != tokIdent && a[i].kind != tokQIdent {
+				return unexpected(a, i)
+			}
+			t.emit(a[i])
+			i++
+			if word(i, "restrict") || word(i, "cascade") {
+				i++
+			}
+			if i != len(a) {
+				return unexpected(a, i)
+			}
+			return nil
 		}
 		if word(i, "column") {
 			i++
