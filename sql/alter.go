@@ -4,8 +4,6 @@ import (
 	"github.com/meridiandb/meridian/sql/catalog"
 	"github.com/meridiandb/meridian/sql/front"
 	"github.com/meridiandb/meridian/sql/pgerror"
-	"github.com/meridiandb/meridian/sql/rowenc"
-	"github.com/meridiandb/meridian/txn"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 )
 
@@ -186,39 +184,29 @@ func (p *planner) addColumn(ec *execCtx, t *catalog.Table, cd *ast.ColumnDef, if
 	if c.Default == "" && !c.NotNull {
 		return nil
 	}
-	// Backfill the default into every row, checking NOT NULL.
+	// Backfill the default into every row, checking NOT NULL, a page at a
+	// time under one lock on the table (scanPlan.each): rows are rewritten
+	// in place, behind the scan.
 	i := len(t.Columns) - 1
 	def, err := p.defaultExpr(&t.Columns[i])
 	if err != nil {
 		return err
 	}
-	start := t.IndexPrefix()
-	kvs, err := ec.tx.Scan(ec.ctx, start, rowenc.PrefixEnd(start), txn.ScanOptions{ForUpdate: true})
-	if err != nil {
-		return err
-	}
-	for _, kv := range kvs {
-		row := make([]rowenc.Value, len(t.Columns))
-		if err := t.Decode(kv.Key, kv.Value, row); err != nil {
-			return err
-		}
-		v, err := def.eval(ec, row)
+	return newScanPlan(t, t.Name, 0, nil, true).each(ec, func(r scannedRow) error {
+		v, err := def.eval(ec, r.row)
 		if err != nil {
 			return err
 		}
 		if v.IsNull() && c.NotNull {
 			return pgerror.New(pgerror.CodeNotNullViolation, "column %q of relation %q contains null values", name, t.Name)
 		}
-		row[i] = v
-		val, err := t.EncodeValue(row)
+		r.row[i] = v
+		val, err := t.EncodeValue(r.row)
 		if err != nil {
 			return err
 		}
-		if err := ec.tx.Put(ec.ctx, kv.Key, val); err != nil {
-			return err
-		}
-	}
-	return nil
+		return ec.tx.Put(ec.ctx, r.key, val)
+	})
 }
 
 // checkColumns returns the columns a CHECK constraint reads.

@@ -86,6 +86,15 @@ func TestStreamedSelect(t *testing.T) {
 	if got := fmt.Sprint(mustExec(t, s, "SELECT count(*), min(id), max(id) FROM t").got); got != "[[38 3 40]]" {
 		t.Errorf("after DELETE: %s", got)
 	}
+
+	// ADD COLUMN backfills its default a page at a time.
+	mustExec(t, s, "ALTER TABLE t ADD COLUMN w INT NOT NULL DEFAULT 7")
+	if got := fmt.Sprint(mustExec(t, s, "SELECT count(*), sum(w) FROM t WHERE w = 7").got); got != "[[38 266]]" {
+		t.Errorf("after ADD COLUMN: %s", got)
+	}
+	if err := s.ExecSimple(ctx, "ALTER TABLE t ADD COLUMN x INT NOT NULL", &rowsWriter{}); err == nil {
+		t.Errorf("ADD COLUMN NOT NULL without a default on a table with rows succeeded")
+	}
 }
 
 // TestLargeResultStreams: an implicit transaction buffers its results for
