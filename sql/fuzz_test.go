@@ -27,6 +27,10 @@ func FuzzExecSimple(f *testing.F) {
 		"SELECT (SELECT max(a) FROM t), EXISTS (SELECT 1 FROM t), b, count(*) FROM t GROUP BY b HAVING count(*) > 0",
 		"INSERT INTO t VALUES (1, 'x', 2) ON CONFLICT (a) DO UPDATE SET b = excluded.b RETURNING *",
 		"SELECT substr(b, 2), trim(b), greatest(a, 2), nullif(a, 1) FROM t ORDER BY 1 NULLS FIRST",
+		"ALTER TABLE t OWNER TO x; ALTER SEQUENCE t OWNER TO y", "SELECT set_config('a.b', 'x', false), current_setting('a.b', true)",
+		"ALTER TABLE t ADD CONSTRAINT u UNIQUE (b); ALTER TABLE t DROP CONSTRAINT IF EXISTS u", "SELECT 1e3, 1.5E-3, 2e0 / 3",
+		"SET client_min_messages = warning; DROP TABLE IF EXISTS nope; RESET client_min_messages",
+		"INSERT INTO t OVERRIDING SYSTEM VALUE VALUES (5, 'q', 1)", "SELECT count(*) FROM t WHERE a > 1 LIMIT 1 OFFSET 0",
 	} {
 		f.Add(s)
 	}

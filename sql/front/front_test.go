@@ -205,3 +205,18 @@ func TestSyntaxErrorPosition(t *testing.T) {
 		}
 	}
 }
+
+// TestHugeExponent: a literal's exponent is written out only when the
+// result is short; 1e999999999 stays a (float) literal instead of becoming
+// a gigabyte of zeros.
+func TestHugeExponent(t *testing.T) {
+	for _, q := range []string{"SELECT 1e999999999", "SELECT 1e-999999999", "SELECT 123456789e55", "SELECT 1e59"} {
+		st, err := Translate(q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if len(st[0].SQL) > 100 {
+			t.Errorf("%s became %d bytes", q, len(st[0].SQL))
+		}
+	}
+}

@@ -201,7 +201,10 @@ func lex(s string) ([]token, error) {
 				// PostgreSQL types 1e3 numeric, as 1000; the TiDB parser
 				// would read a double, so the exponent is written out
 				// where the decimal type holds the result.
-				if d, _, err := apd.NewFromString(num); err == nil {
+				// The written-out length is known before writing it out:
+				// a huge exponent must not make a huge string.
+				if d, _, err := apd.NewFromString(num); err == nil && d.Form == apd.Finite &&
+					d.Exponent > -maxDecimalDigits && int64(d.Exponent)+d.NumDigits() < maxDecimalDigits {
 					if f := d.Text('f'); len(f) < maxDecimalDigits {
 						if !strings.Contains(f, ".") {
 							f += "." // a decimal, not an integer, of scale 0
