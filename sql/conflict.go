@@ -7,6 +7,7 @@ import (
 	"github.com/meridiandb/meridian/sql/front"
 	"github.com/meridiandb/meridian/sql/pgerror"
 	"github.com/meridiandb/meridian/sql/rowenc"
+	"github.com/pingcap/tidb/pkg/parser/ast"
 )
 
 // conflictPlan is INSERT ... ON CONFLICT on the primary key or a unique
@@ -80,6 +81,9 @@ func (p *planner) planConflict(t *catalog.Table, oc *front.OnConflict) (*conflic
 			return nil, pgerror.New(pgerror.CodeDuplicateColumn, "multiple assignments to same column %q", a.Column.Name.O)
 		}
 		c := &t.Columns[i]
+		if _, isDefault := a.Expr.(*ast.DefaultExpr); c.Identity == "a" && !isDefault {
+			return nil, identityAlways(c, true)
+		}
 		x, err := p.compile(a.Expr, c.Type, sc)
 		if err == nil {
 			x, err = assignTo(x, c.Type, c.Name)
