@@ -112,6 +112,14 @@ func (t *translator) render() Statement {
 			b.WriteString(`'` + strings.ReplaceAll(tok.text, `'`, `''`) + `'`)
 		case tokParam:
 			b.WriteByte('?')
+		case tokNumber:
+			if strings.HasSuffix(tok.text, ".") {
+				// A decimal of scale 0 ("1000.", as written or from 1e3):
+				// the TiDB lexer reads "1000. FROM" as a qualified name.
+				b.WriteString("(" + tok.text + ")")
+			} else {
+				b.WriteString(tok.text)
+			}
 		default:
 			b.WriteString(tok.text)
 		}
