@@ -21,27 +21,6 @@ type updatePlan struct {
 	subqueries bool
 }
 
-// hasSubquery reports whether any of nodes contains a subquery.
-func hasSubquery(nodes ...ast.Node) bool {
-	v := &subqueryFinder{}
-	for _, n := range nodes {
-		if n != nil && !v.found {
-			n.Accept(v)
-		}
-	}
-	return v.found
-}
-
-type subqueryFinder struct{ found bool }
-
-func (v *subqueryFinder) Enter(n ast.Node) (ast.Node, bool) {
-	if _, ok := n.(*ast.SubqueryExpr); ok {
-		v.found = true
-	}
-	return n, v.found
-}
-func (v *subqueryFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
-
 // mutationSubqueries reports whether a DML statement's WHERE, its
 // assignments or its RETURNING list has a subquery.
 func (p *planner) mutationSubqueries(where ast.ExprNode, sets []*ast.Assignment) bool {
@@ -54,7 +33,13 @@ func (p *planner) mutationSubqueries(where ast.ExprNode, sets []*ast.Assignment)
 			nodes = append(nodes, f)
 		}
 	}
-	return hasSubquery(nodes...)
+	v := &nodeFinder{} // check.go's
+	for _, n := range nodes {
+		if n != nil {
+			n.Accept(v)
+		}
+	}
+	return v.subquery
 }
 
 func (up *updatePlan) columns() []Column { return up.ret.columns() }

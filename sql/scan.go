@@ -330,11 +330,11 @@ func filterRows(ec *execCtx, rows []scannedRow, filter expr) ([]scannedRow, erro
 	}
 	out := rows[:0]
 	for _, r := range rows {
-		v, err := filter.eval(ec, r.row)
+		ok, err := passes(ec, filter, r.row)
 		if err != nil {
 			return nil, err
 		}
-		if !v.IsNull() && v.Bool() {
+		if ok {
 			out = append(out, r)
 		}
 	}
